@@ -1,0 +1,129 @@
+"""The guests' shared root tree: Debian 12 by debootstrap, plus the UML kernel's modules.
+
+Built once into a cache directory named after a hash of everything that shapes it
+(package list, suite, kernel module version, this recipe), so it is rebuilt only when
+one of those changes. Guests mount it read-only as the lower layer of their overlay.
+"""
+
+import glob
+import hashlib
+import os
+import re
+import shutil
+
+from .run import run, say
+
+SUITE = "bookworm"
+RECIPE_VERSION = "3"        # bump when the post-install steps below change
+UML_MODULES = "/usr/lib/uml/modules"
+CACHE_DIR = os.environ.get("LVS_LAB_CACHE", "/var/cache/lvs-cluster-lab")
+PACKAGES_FILE = os.path.join(os.path.dirname(__file__), "..", "guest-packages.txt")
+
+# Units that have nothing to do in a UML guest on a hostfs root; masked so the guest
+# reaches `running` with no failed units.
+MASKED_UNITS = (
+    "systemd-remount-fs.service",
+    "getty@tty1.service",
+    "serial-getty@ttyS0.service",
+    "apt-daily.timer",
+    "apt-daily-upgrade.timer",
+    "e2scrub_all.timer",
+    "fstrim.timer",
+)
+
+
+def packages():
+    with open(PACKAGES_FILE, encoding="utf-8") as handle:
+        names = [line.split("#", 1)[0].strip() for line in handle]
+    return sorted(name for name in names if name)
+
+
+def uml_kernel_version():
+    versions = sorted(os.listdir(UML_MODULES)) if os.path.isdir(UML_MODULES) else []
+    if not versions:
+        raise RuntimeError(f"no UML kernel modules under {UML_MODULES}: install user-mode-linux")
+    return versions[-1]
+
+
+def key():
+    digest = hashlib.sha256()
+    digest.update("\n".join([SUITE, RECIPE_VERSION, uml_kernel_version(), *packages()]).encode())
+    return digest.hexdigest()[:12]
+
+
+def tree_dir():
+    return os.path.join(CACHE_DIR, f"base-{key()}")
+
+
+def rootfs():
+    return os.path.join(tree_dir(), "rootfs")
+
+
+def is_built():
+    return os.path.exists(os.path.join(tree_dir(), "complete"))
+
+
+def debian_mirror():
+    """The Debian mirror this host's apt already uses (LVS_LAB_MIRROR overrides)."""
+    if os.environ.get("LVS_LAB_MIRROR"):
+        return os.environ["LVS_LAB_MIRROR"]
+    candidates = []
+    for path in ["/etc/apt/sources.list", *sorted(glob.glob("/etc/apt/sources.list.d/*"))]:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        candidates += re.findall(r"^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s", text, re.M)
+        candidates += re.findall(r"^\s*URIs:\s*(\S+)", text, re.M)
+    for uri in candidates:
+        if re.search(r"/debian/?$", uri):
+            return uri
+    raise RuntimeError("cannot find a Debian mirror in /etc/apt sources; set LVS_LAB_MIRROR")
+
+
+def ensure():
+    """Build the base tree unless the cached one matches; return its rootfs path."""
+    if is_built():
+        return rootfs()
+    os.makedirs(CACHE_DIR, exist_ok=True)
+    staging = tree_dir() + ".partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    target = os.path.join(staging, "rootfs")
+    say(f"building the guest base tree ({SUITE}, {len(packages())} packages) in {tree_dir()}")
+    run(["debootstrap", "--variant=minbase", "--include=" + ",".join(packages()),
+         SUITE, target, debian_mirror()], capture=True)
+    _post_install(target)
+    with open(os.path.join(staging, "complete"), "w", encoding="utf-8") as handle:
+        handle.write(key() + "\n")
+    os.rename(staging, tree_dir())
+    _prune_old_trees()
+    return rootfs()
+
+
+def _post_install(target):
+    version = uml_kernel_version()
+    modules = os.path.join(target, "lib", "modules", version)
+    shutil.rmtree(modules, ignore_errors=True)
+    shutil.copytree(os.path.join(UML_MODULES, version), modules, symlinks=True)
+    run(["chroot", target, "depmod", version])
+    # Each guest gets its own identity at first boot or from the lab.
+    for path in glob.glob(os.path.join(target, "etc", "ssh", "ssh_host_*")):
+        os.remove(path)
+    with open(os.path.join(target, "etc", "machine-id"), "w", encoding="utf-8"):
+        pass
+    units = os.path.join(target, "etc", "systemd", "system")
+    for unit in MASKED_UNITS:
+        link = os.path.join(units, unit)
+        if os.path.lexists(link):
+            os.remove(link)
+        os.symlink("/dev/null", link)
+    # Nothing to fetch offline; keep the tree small.
+    run(["chroot", target, "apt-get", "clean"])
+
+
+def _prune_old_trees():
+    current = os.path.basename(tree_dir())
+    for path in glob.glob(os.path.join(CACHE_DIR, "base-*")):
+        if os.path.basename(path) != current and os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,43 @@
+"""Command line of the lab tool: lab/lab <command>."""
+
+import argparse
+import os
+import sys
+
+from . import base, lifecycle, remote
+from .run import CommandError
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="lab/lab", description="The lvs.cluster test lab.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="build the base tree if needed, boot the lab (idempotent)")
+    commands.add_parser("down", help="stop every guest, remove namespaces and mounts")
+    commands.add_parser("status", help="what runs")
+    commands.add_parser("base", help="build the guest base tree if needed; print its path")
+    commands.add_parser("selftest", help="prove IPVS NAT and direct routing carry HTTP")
+    ssh = commands.add_parser("ssh", help="run a command in a guest (or a shell)")
+    ssh.add_argument("guest")
+    ssh.add_argument("words", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+
+    if os.geteuid() != 0:
+        parser.error("the lab needs root (namespaces, taps, overlay mounts)")
+    try:
+        if args.command == "up":
+            lifecycle.up()
+        elif args.command == "down":
+            lifecycle.down()
+        elif args.command == "status":
+            print(lifecycle.status())
+        elif args.command == "base":
+            print(base.ensure())
+        elif args.command == "selftest":
+            from . import selftest
+            return selftest.main()
+        elif args.command == "ssh":
+            os.execvp("ssh", ["ssh", "-F", remote.SSH_CONFIG, args.guest, *args.words])
+    except (CommandError, RuntimeError, KeyError) as exc:
+        print(f"lab: {args.command} failed: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,177 @@
+"""One User-Mode Linux guest: an overlay root over the base tree, its own identity
+(hostname, addresses, SSH keys), booted to systemd inside the hub namespace."""
+
+import os
+import signal
+import subprocess
+import time
+
+from . import topology as topo
+from .paths import SSH_KEY, UML_DIR, guest_dir
+from .run import in_netns, ok, run
+
+BOOT_TIMEOUT = 120
+
+
+def merged(guest):
+    return guest_dir(guest.name, "root")
+
+
+def is_mounted(path):
+    path = os.path.realpath(path)
+    with open("/proc/mounts", encoding="utf-8") as mounts:
+        return any(line.split()[1] == path for line in mounts)
+
+
+def mount_overlay(guest, lower):
+    for part in ("upper", "work", "root"):
+        os.makedirs(guest_dir(guest.name, part), exist_ok=True)
+    if not is_mounted(merged(guest)):
+        run(["mount", "-t", "overlay", f"lvslab-{guest.name}", "-o",
+             f"lowerdir={lower},upperdir={guest_dir(guest.name, 'upper')},"
+             f"workdir={guest_dir(guest.name, 'work')}", merged(guest)])
+
+
+def unmount_overlay(guest):
+    if is_mounted(merged(guest)):
+        run(["umount", merged(guest)])
+
+
+def _write(root, path, text, mode=0o644):
+    full = os.path.join(root, path.lstrip("/"))
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    with open(full, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(full, mode)
+
+
+def _symlink(root, path, target):
+    full = os.path.join(root, path.lstrip("/"))
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    if os.path.lexists(full):
+        os.remove(full)
+    os.symlink(target, full)
+
+
+def network_script(guest):
+    lines = ["#!/bin/sh", "# Written by the lvs.cluster lab: this guest's addresses.", "set -e",
+             "ip link set lo up"]
+    for number, nic in enumerate(guest.nics):
+        dev = f"vec{number}"
+        lines += [f"ip link set {dev} up", f"ip addr replace {nic.ipv4}/24 dev {dev}"]
+        if nic.ipv6:
+            lines.append(f"ip -6 addr replace {nic.ipv6}/64 dev {dev} nodad")
+    # Routers reach "the internet" on the public side, real servers through the private one.
+    upstream = "public" if guest.nic_name("public") else "private"
+    lines.append(f"ip route replace default via {topo.gateway(upstream).ipv4}")
+    return "\n".join(lines) + "\n"
+
+
+NETWORK_UNIT = """[Unit]
+Description=Lab addresses of this guest
+Before=network.target ssh.service
+Wants=network.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/lab-network
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def personalise(guest):
+    """Write this guest's identity into its overlay (lands in the upper layer)."""
+    root = merged(guest)
+    _write(root, "/etc/hostname", guest.name + "\n")
+    _write(root, "/etc/hosts", f"127.0.0.1 localhost\n127.0.1.1 {guest.name}\n"
+                               "::1 localhost ip6-localhost ip6-loopback\n")
+    with open(SSH_KEY + ".pub", encoding="utf-8") as handle:
+        _write(root, "/root/.ssh/authorized_keys", handle.read(), 0o600)
+    os.chmod(os.path.join(root, "root", ".ssh"), 0o700)
+    if not os.path.exists(os.path.join(root, "etc", "ssh", "ssh_host_ed25519_key")):
+        run(["chroot", root, "ssh-keygen", "-A"])
+    _write(root, "/usr/local/sbin/lab-network", network_script(guest), 0o755)
+    _write(root, "/etc/systemd/system/lab-network.service", NETWORK_UNIT)
+    _symlink(root, "/etc/systemd/system/multi-user.target.wants/lab-network.service",
+             "/etc/systemd/system/lab-network.service")
+    if guest.group == "lvs_real_servers":
+        _write(root, "/var/www/html/index.html", guest.name + "\n")
+    else:
+        _symlink(root, "/etc/systemd/system/lighttpd.service", "/dev/null")
+
+
+def pid_file(guest):
+    return guest_dir(guest.name, "pid")
+
+
+def running_pid(guest):
+    """The guest's linux.uml pid if that process is alive and is ours, else None."""
+    try:
+        with open(pid_file(guest), encoding="utf-8") as handle:
+            pid = int(handle.read().strip())
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            cmdline = handle.read().split(b"\0")
+    except (OSError, ValueError):
+        return None
+    return pid if any(arg == f"umid=lvslab-{guest.name}".encode() for arg in cmdline) else None
+
+
+def boot(guest):
+    argv = ["linux.uml", f"umid=lvslab-{guest.name}", f"uml_dir={UML_DIR}",
+            f"mem={guest.mem_mb}M", "rootfstype=hostfs", f"rootflags={merged(guest)}", "rw",
+            "init=/lib/systemd/systemd", "con=null", "con0=fd:0,fd:1", "quiet"]
+    for number in range(len(guest.nics)):
+        argv.append(f"vec{number}:transport=tap,ifname={guest.tap(number)},mac={guest.mac(number)}")
+    os.makedirs(UML_DIR, exist_ok=True)
+    with open(guest_dir(guest.name, "console.log"), "wb") as console:
+        # Its own session: the whole guest (UML runs one host process per guest process)
+        # can then be stopped as one process group.
+        process = subprocess.Popen(in_netns(topo.HUB_NETNS, argv), stdin=subprocess.DEVNULL,
+                                   stdout=console, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    with open(pid_file(guest), "w", encoding="utf-8") as handle:
+        handle.write(f"{process.pid}\n")
+    return process.pid
+
+
+def wait_for_ssh(guest, deadline):
+    probe = in_netns(topo.HUB_NETNS, ["nc", "-z", "-w", "1", guest.mgmt_ip, "22"])
+    while time.monotonic() < deadline:
+        if running_pid(guest) is None:
+            raise RuntimeError(f"{guest.name}: linux.uml exited during boot; see "
+                               f"{guest_dir(guest.name, 'console.log')}")
+        if ok(probe):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"{guest.name}: no SSH on {guest.mgmt_ip} after {BOOT_TIMEOUT} s; see "
+                       f"{guest_dir(guest.name, 'console.log')}")
+
+
+def kill(guest, grace=15):
+    """Stop the guest's process group: SIGTERM, then SIGKILL after `grace` seconds."""
+    pid = running_pid(guest)
+    if pid is None:
+        return
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and _group_alive(pid):
+            time.sleep(0.2)
+        if not _group_alive(pid):
+            break
+    if _group_alive(pid):
+        raise RuntimeError(f"{guest.name}: process group {pid} survived SIGKILL")
+
+
+def _group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -1,0 +1,137 @@
+"""lab up / down / status: the whole lab's life, idempotent both ways."""
+
+import os
+import shutil
+import signal
+import time
+
+from . import base, guest as guests, network, remote
+from . import topology as topo
+from .inventory import render
+from .paths import INVENTORY, STATE, guest_dir
+from .run import CommandError, run, say
+
+
+def _guest_answers(guest):
+    return guests.running_pid(guest) is not None and \
+        remote.ssh(guest.name, "true", check=False, timeout=20).returncode == 0
+
+
+def up():
+    """Bring the whole lab up; on failure remove what this call started and re-raise."""
+    started_hub = not network.netns_exists(topo.HUB_NETNS)
+    booted = []
+    try:
+        os.makedirs(STATE, exist_ok=True)
+        remote.ensure_key()
+        remote.write_ssh_config()
+        lower = base.ensure()
+        if started_hub:
+            say("creating the lab's namespaces and bridges")
+            network.create_hub()
+        if not network.netns_exists(topo.CLIENT_NETNS):
+            network.create_client()
+        for guest in topo.GUESTS:
+            if _guest_answers(guest):
+                continue
+            _stop_guest(guest)              # whatever is left of an earlier run
+            network.create_taps(guest)
+            guests.mount_overlay(guest, lower)
+            guests.personalise(guest)
+            guests.boot(guest)
+            booted.append(guest)
+        if booted:
+            say(f"booting {', '.join(g.name for g in booted)}")
+            _wait_until_running(booted)
+        with open(INVENTORY, "w", encoding="utf-8") as handle:
+            handle.write(render())
+        say(f"lab is up: {len(topo.GUESTS)} guests; inventory at {os.path.relpath(INVENTORY)}")
+    except BaseException as exc:
+        say(f"lab-up failed: {exc}")
+        if started_hub:
+            say("removing everything this lab-up started")
+            down()
+        else:
+            for guest in booted:
+                _stop_guest(guest)
+        raise
+
+
+def _wait_until_running(booted):
+    deadline = time.monotonic() + guests.BOOT_TIMEOUT
+    for guest in booted:
+        guests.wait_for_ssh(guest, deadline)
+    for guest in booted:
+        state = remote.ssh(guest.name, "systemctl is-system-running --wait", check=False,
+                           timeout=max(5, deadline - time.monotonic())).stdout.strip()
+        if state != "running":
+            failed = remote.ssh(guest.name, "systemctl --failed --no-legend --plain",
+                                check=False).stdout.strip()
+            raise RuntimeError(f"{guest.name}: systemd is {state!r}; failed units: {failed or '?'}")
+
+
+def _stop_guest(guest):
+    if guests.running_pid(guest) is not None:
+        # A clean poweroff first; the process group is killed if it does not finish.
+        remote.ssh(guest.name, "systemctl poweroff --no-block", check=False, timeout=10)
+        deadline = time.monotonic() + 20
+        while guests.running_pid(guest) is not None and time.monotonic() < deadline:
+            time.sleep(0.3)
+    remote.close_master(guest.name)
+    guests.kill(guest)
+    guests.unmount_overlay(guest)
+    if network.netns_exists(topo.HUB_NETNS):
+        network.delete_taps(guest)
+
+
+def down():
+    """Remove every trace of the lab: guests, mounts, namespaces; keep the cached base tree."""
+    for guest in topo.GUESTS:
+        try:
+            _stop_guest(guest)
+        except (CommandError, RuntimeError) as exc:
+            say(f"{guest.name}: {exc}")
+    for netns in (topo.CLIENT_NETNS, topo.HUB_NETNS):
+        # Anything still running in our namespaces (ssh ProxyCommands, test clients) is the lab's.
+        for pid in network.netns_pids(netns):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        network.delete_netns(netns)
+    shutil.rmtree(os.path.join(STATE, "guests"), ignore_errors=True)
+    for path in (INVENTORY,):
+        if os.path.exists(path):
+            os.remove(path)
+    leftovers = leftovers_report()
+    if leftovers:
+        raise RuntimeError("lab-down left: " + "; ".join(leftovers))
+    say("lab is down")
+
+
+def leftovers_report():
+    found = []
+    listed = run(["ip", "netns", "list"]).stdout
+    found += [f"namespace {name}" for name in (topo.HUB_NETNS, topo.CLIENT_NETNS)
+              if name in listed.split()]
+    found += [f"{g.name} (pid {guests.running_pid(g)})" for g in topo.GUESTS
+              if guests.running_pid(g) is not None]
+    with open("/proc/mounts", encoding="utf-8") as mounts:
+        found += [f"mount {line.split()[1]}" for line in mounts if line.startswith("lvslab-")]
+    return found
+
+
+def status():
+    lines = []
+    hub = network.netns_exists(topo.HUB_NETNS)
+    lines.append(f"namespace {topo.HUB_NETNS}: {'present' if hub else 'absent'}")
+    for guest in topo.GUESTS:
+        pid = guests.running_pid(guest)
+        answers = pid is not None and _guest_answers(guest)
+        state = f"pid {pid}, ssh {'ok' if answers else 'not answering'}" if pid else "stopped"
+        lines.append(f"{guest.name:8} {guest.mgmt_ip:15} {state}")
+    return "\n".join(lines)
+
+
+def console_log(name):
+    return guest_dir(name, "console.log")

@@ -1,0 +1,15 @@
+"""Where the lab keeps its state: .lab/ at the repository root (git-ignored)."""
+
+import os
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+STATE = os.environ.get("LVS_LAB_STATE", os.path.join(REPO, ".lab"))
+SSH_DIR = os.path.join(STATE, "ssh")
+SSH_KEY = os.path.join(SSH_DIR, "id_ed25519")
+SSH_CONFIG = os.path.join(STATE, "ssh_config")
+INVENTORY = os.path.join(STATE, "inventory.yml")
+UML_DIR = os.path.join(STATE, "uml")        # UML's umid/pid/mconsole files
+
+
+def guest_dir(name, *parts):
+    return os.path.join(STATE, "guests", name, *parts)
