@@ -14,7 +14,7 @@ import shutil
 from .run import run, say
 
 SUITE = "bookworm"
-RECIPE_VERSION = "3"        # bump when the post-install steps below change
+RECIPE_VERSION = "4"        # bump when the post-install steps below change
 UML_MODULES = "/usr/lib/uml/modules"
 CACHE_DIR = os.environ.get("LVS_LAB_CACHE", "/var/cache/lvs-cluster-lab")
 PACKAGES_FILE = os.path.join(os.path.dirname(__file__), "..", "guest-packages.txt")
@@ -30,6 +30,19 @@ MASKED_UNITS = (
     "e2scrub_all.timer",
     "fstrim.timer",
 )
+
+HOSTKEYS_UNIT = """[Unit]
+Description=SSH host keys of this host, made at first boot
+ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key
+Before=ssh.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/ssh-keygen -A
+
+[Install]
+WantedBy=multi-user.target
+"""
 
 
 def packages():
@@ -113,6 +126,11 @@ def _post_install(target):
     with open(os.path.join(target, "etc", "machine-id"), "w", encoding="utf-8"):
         pass
     units = os.path.join(target, "etc", "systemd", "system")
+    # Containers of this tree get no keys from the lab: make them at first boot.
+    with open(os.path.join(units, "ssh-hostkeys.service"), "w", encoding="utf-8") as handle:
+        handle.write(HOSTKEYS_UNIT)
+    os.symlink("/etc/systemd/system/ssh-hostkeys.service",
+               os.path.join(units, "multi-user.target.wants", "ssh-hostkeys.service"))
     for unit in MASKED_UNITS:
         link = os.path.join(units, unit)
         if os.path.lexists(link):
@@ -123,7 +141,10 @@ def _post_install(target):
 
 
 def _prune_old_trees():
+    """Drop trees of older recipes, except one a running guest still mounts."""
     current = os.path.basename(tree_dir())
+    with open("/proc/mounts", encoding="utf-8") as mounts:
+        in_use = mounts.read()
     for path in glob.glob(os.path.join(CACHE_DIR, "base-*")):
-        if os.path.basename(path) != current and os.path.isdir(path):
+        if os.path.basename(path) != current and os.path.isdir(path) and path not in in_use:
             shutil.rmtree(path, ignore_errors=True)

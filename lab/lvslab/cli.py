@@ -15,6 +15,7 @@ def main(argv=None):
     commands.add_parser("down", help="stop every guest, remove namespaces and mounts")
     commands.add_parser("status", help="what runs")
     commands.add_parser("base", help="build the guest base tree if needed; print its path")
+    commands.add_parser("image", help="import the base tree as a podman image; print its name")
     commands.add_parser("selftest", help="prove IPVS NAT and direct routing carry HTTP")
     ssh = commands.add_parser("ssh", help="run a command in a guest (or a shell)")
     ssh.add_argument("guest")
@@ -32,6 +33,9 @@ def main(argv=None):
             print(lifecycle.status())
         elif args.command == "base":
             print(base.ensure())
+        elif args.command == "image":
+            from . import image
+            print(image.ensure())
         elif args.command == "selftest":
             from . import selftest
             return selftest.main()
