@@ -7,10 +7,10 @@ import subprocess
 import time
 
 from . import topology as topo
-from .paths import SSH_KEY, UML_DIR, guest_dir
+from .paths import LOGS, SSH_KEY, UML_DIR, console_log, guest_dir
 from .run import in_netns, ok, run
 
-BOOT_TIMEOUT = 120
+BOOT_TIMEOUT = int(os.environ.get("LVS_LAB_BOOT_TIMEOUT", "120"))
 
 
 def merged(guest):
@@ -126,7 +126,8 @@ def boot(guest):
     for number in range(len(guest.nics)):
         argv.append(f"vec{number}:transport=tap,ifname={guest.tap(number)},mac={guest.mac(number)}")
     os.makedirs(UML_DIR, exist_ok=True)
-    with open(guest_dir(guest.name, "console.log"), "wb") as console:
+    os.makedirs(LOGS, exist_ok=True)
+    with open(console_log(guest.name), "wb") as console:
         # Its own session: the whole guest (UML runs one host process per guest process)
         # can then be stopped as one process group.
         process = subprocess.Popen(in_netns(topo.HUB_NETNS, argv), stdin=subprocess.DEVNULL,
@@ -142,12 +143,12 @@ def wait_for_ssh(guest, deadline):
     while time.monotonic() < deadline:
         if running_pid(guest) is None:
             raise RuntimeError(f"{guest.name}: linux.uml exited during boot; see "
-                               f"{guest_dir(guest.name, 'console.log')}")
+                               f"{console_log(guest.name)}")
         if ok(probe):
             return
         time.sleep(0.5)
     raise RuntimeError(f"{guest.name}: no SSH on {guest.mgmt_ip} after {BOOT_TIMEOUT} s; see "
-                       f"{guest_dir(guest.name, 'console.log')}")
+                       f"{console_log(guest.name)}")
 
 
 def kill(guest, grace=15):
@@ -169,9 +170,24 @@ def kill(guest, grace=15):
         raise RuntimeError(f"{guest.name}: process group {pid} survived SIGKILL")
 
 
+def wait_reaped(pid, timeout=15):
+    """Orphaned guests are reaped by PID 1, which may take a moment: wait until the pid is
+    gone so that a finished lab-down leaves not even a zombie behind."""
+    deadline = time.monotonic() + timeout
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def _group_alive(pgid):
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    """True while a process of the group still runs (zombies waiting for PID 1 do not count)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":    # fields: state, ppid, pgrp, ...
+            return True
+    return False

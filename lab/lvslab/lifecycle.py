@@ -8,7 +8,7 @@ import time
 from . import base, guest as guests, network, remote
 from . import topology as topo
 from .inventory import render
-from .paths import INVENTORY, STATE, guest_dir
+from .paths import INVENTORY, STATE
 from .run import CommandError, run, say
 
 
@@ -71,17 +71,23 @@ def _wait_until_running(booted):
 
 
 def _stop_guest(guest):
-    if guests.running_pid(guest) is not None:
+    pid = guests.running_pid(guest)
+    if pid is not None:
         # A clean poweroff first; the process group is killed if it does not finish.
         remote.ssh(guest.name, "systemctl poweroff --no-block", check=False, timeout=10)
         deadline = time.monotonic() + 20
         while guests.running_pid(guest) is not None and time.monotonic() < deadline:
             time.sleep(0.3)
     remote.close_master(guest.name)
-    guests.kill(guest)
-    guests.unmount_overlay(guest)
-    if network.netns_exists(topo.HUB_NETNS):
-        network.delete_taps(guest)
+    try:
+        guests.kill(guest)
+        if pid is not None:
+            guests.wait_reaped(pid)
+    finally:
+        # Even if the guest would not die, do not leave its mount and taps behind.
+        guests.unmount_overlay(guest)
+        if network.netns_exists(topo.HUB_NETNS):
+            network.delete_taps(guest)
 
 
 def down():
@@ -131,7 +137,3 @@ def status():
         state = f"pid {pid}, ssh {'ok' if answers else 'not answering'}" if pid else "stopped"
         lines.append(f"{guest.name:8} {guest.mgmt_ip:15} {state}")
     return "\n".join(lines)
-
-
-def console_log(name):
-    return guest_dir(name, "console.log")

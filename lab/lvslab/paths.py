@@ -11,5 +11,12 @@ INVENTORY = os.path.join(STATE, "inventory.yml")
 UML_DIR = os.path.join(STATE, "uml")        # UML's umid/pid/mconsole files
 
 
+LOGS = os.path.join(STATE, "logs")         # kept by lab-down, for post-mortems
+
+
+def console_log(name):
+    return os.path.join(LOGS, f"{name}-console.log")
+
+
 def guest_dir(name, *parts):
     return os.path.join(STATE, "guests", name, *parts)
