@@ -13,7 +13,8 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("up", help="build the base tree if needed, boot the lab (idempotent)")
     commands.add_parser("down", help="stop every guest, remove namespaces and mounts")
-    commands.add_parser("status", help="what runs")
+    status = commands.add_parser("status", help="what runs; exit 0 only when the whole lab is up")
+    status.add_argument("--quiet", action="store_true", help="only the exit status")
     commands.add_parser("base", help="build the guest base tree if needed; print its path")
     commands.add_parser("image", help="import the base tree as a podman image; print its name")
     commands.add_parser("selftest", help="prove IPVS NAT and direct routing carry HTTP")
@@ -30,7 +31,9 @@ def main(argv=None):
         elif args.command == "down":
             lifecycle.down()
         elif args.command == "status":
-            print(lifecycle.status())
+            if not args.quiet:
+                print(lifecycle.status())
+            return 0 if lifecycle.is_up() else 3
         elif args.command == "base":
             print(base.ensure())
         elif args.command == "image":

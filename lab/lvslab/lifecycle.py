@@ -127,6 +127,11 @@ def leftovers_report():
     return found
 
 
+def is_up():
+    """True when the namespace exists and every guest runs and answers SSH."""
+    return network.netns_exists(topo.HUB_NETNS) and all(_guest_answers(g) for g in topo.GUESTS)
+
+
 def status():
     lines = []
     hub = network.netns_exists(topo.HUB_NETNS)
