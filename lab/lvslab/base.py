@@ -80,19 +80,25 @@ def debian_mirror():
     """The Debian mirror this host's apt already uses (LVS_LAB_MIRROR overrides)."""
     if os.environ.get("LVS_LAB_MIRROR"):
         return os.environ["LVS_LAB_MIRROR"]
-    candidates = []
     for path in ["/etc/apt/sources.list", *sorted(glob.glob("/etc/apt/sources.list.d/*"))]:
         try:
             with open(path, encoding="utf-8") as handle:
-                text = handle.read()
+                mirror = debian_mirror_in(handle.read())
         except OSError:
             continue
-        candidates += re.findall(r"^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s", text, re.M)
-        candidates += re.findall(r"^\s*URIs:\s*(\S+)", text, re.M)
-    for uri in candidates:
+        if mirror:
+            return mirror
+    raise RuntimeError("cannot find a Debian mirror in /etc/apt sources; set LVS_LAB_MIRROR")
+
+
+def debian_mirror_in(text):
+    """The first Debian archive URI of an apt sources text (one-line or deb822), or None."""
+    uris = re.findall(r"^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s", text, re.M)
+    uris += [uri for line in re.findall(r"^\s*URIs:(.*)$", text, re.M) for uri in line.split()]
+    for uri in uris:
         if re.search(r"/debian/?$", uri):
             return uri
-    raise RuntimeError("cannot find a Debian mirror in /etc/apt sources; set LVS_LAB_MIRROR")
+    return None
 
 
 def ensure():

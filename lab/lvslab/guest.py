@@ -62,7 +62,7 @@ def network_script(guest):
         if nic.ipv6:
             lines.append(f"ip -6 addr replace {nic.ipv6}/64 dev {dev} nodad")
     # Routers reach "the internet" on the public side, real servers through the private one.
-    upstream = "public" if guest.nic_name("public") else "private"
+    upstream = "public" if guest.nic("public") else "private"
     lines.append(f"ip route replace default via {topo.gateway(upstream).ipv4}")
     return "\n".join(lines) + "\n"
 

@@ -7,10 +7,9 @@ from .paths import SSH_CONFIG
 def host_vars(guest):
     data = {"ansible_host": guest.name}
     for segment in ("mgmt", "public", "private"):
-        nic_name = guest.nic_name(segment)
-        if nic_name:
-            nic = guest.nics[int(nic_name[3:])]
-            data[f"lab_{segment}_nic"] = nic_name
+        nic = guest.nic(segment)
+        if nic:
+            data[f"lab_{segment}_nic"] = guest.nic_name(segment)
             data[f"lab_{segment}_ipv4"] = nic.ipv4
             if nic.ipv6:
                 data[f"lab_{segment}_ipv6"] = nic.ipv6

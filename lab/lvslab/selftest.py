@@ -39,7 +39,7 @@ def on_real_servers(command_for):
 
 
 def rip(server):
-    return server.nics[server.nics.index(next(n for n in server.nics if n.segment == "private"))].ipv4
+    return server.nic("private").ipv4
 
 
 def client_requests():
@@ -110,7 +110,7 @@ def check_service(method, proof):
 
 
 def nat(proof):
-    gateway = ROUTER.nics[2].ipv4
+    gateway = ROUTER.nic("private").ipv4
     upstream = topo.gateway("private").ipv4
     try:
         router_setup("m")

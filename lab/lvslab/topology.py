@@ -54,11 +54,14 @@ class Guest:
     def mgmt_ip(self):
         return self.nics[0].ipv4
 
+    def nic(self, segment):
+        """This guest's Nic on `segment`, or None."""
+        return next((nic for nic in self.nics if nic.segment == segment), None)
+
     def nic_name(self, segment):
-        for number, nic in enumerate(self.nics):
-            if nic.segment == segment:
-                return f"vec{number}"
-        return None
+        """The guest's interface name on `segment` (vec0, vec1, ...), or None."""
+        nic = self.nic(segment)
+        return f"vec{self.nics.index(nic)}" if nic else None
 
     def tap(self, number):
         return f"lvst{self.index}n{number}"
