@@ -8,7 +8,7 @@ import time
 from . import base, guest as guests, network, remote
 from . import topology as topo
 from .inventory import render
-from .paths import INVENTORY, STATE
+from .paths import INVENTORY, OWNER_FILE, STATE
 from .run import CommandError, run, say
 
 
@@ -17,8 +17,26 @@ def _guest_answers(guest):
         remote.ssh(guest.name, "true", check=False, timeout=20).returncode == 0
 
 
+def _check_owner():
+    """Refuse to touch a lab that another checkout started (same global names)."""
+    try:
+        with open(OWNER_FILE, encoding="utf-8") as handle:
+            owner = handle.read().strip()
+    except FileNotFoundError:
+        owner = None
+    if owner and owner != STATE and network.netns_exists(topo.HUB_NETNS):
+        raise RuntimeError(f"the lab is running from another checkout (state in {owner}); "
+                           f"run `lab/lab down` there first")
+
+
+def _claim_owner():
+    with open(OWNER_FILE, "w", encoding="utf-8") as handle:
+        handle.write(STATE + "\n")
+
+
 def up():
     """Bring the whole lab up; on failure remove what this call started and re-raise."""
+    _check_owner()
     started_hub = not network.netns_exists(topo.HUB_NETNS)
     booted = []
     try:
@@ -28,6 +46,7 @@ def up():
         lower = base.ensure()
         if started_hub:
             say("creating the lab's namespaces and bridges")
+            _claim_owner()
             network.create_hub()
         if not network.netns_exists(topo.CLIENT_NETNS):
             network.create_client()
@@ -92,6 +111,7 @@ def _stop_guest(guest):
 
 def down():
     """Remove every trace of the lab: guests, mounts, namespaces; keep the cached base tree."""
+    _check_owner()
     for guest in topo.GUESTS:
         try:
             _stop_guest(guest)
@@ -106,7 +126,7 @@ def down():
                 pass
         network.delete_netns(netns)
     shutil.rmtree(os.path.join(STATE, "guests"), ignore_errors=True)
-    for path in (INVENTORY,):
+    for path in (INVENTORY, OWNER_FILE):
         if os.path.exists(path):
             os.remove(path)
     leftovers = leftovers_report()
@@ -128,7 +148,11 @@ def leftovers_report():
 
 
 def is_up():
-    """True when the namespace exists and every guest runs and answers SSH."""
+    """True when this checkout's lab runs: the namespace exists, every guest answers SSH."""
+    try:
+        _check_owner()
+    except RuntimeError:
+        return False
     return network.netns_exists(topo.HUB_NETNS) and all(_guest_answers(g) for g in topo.GUESTS)
 
 

@@ -11,6 +11,8 @@ INVENTORY = os.path.join(STATE, "inventory.yml")
 UML_DIR = os.path.join(STATE, "uml")        # UML's umid/pid/mconsole files
 
 
+# Namespaces and taps are global names: this file says which checkout's lab they are.
+OWNER_FILE = "/run/lvs-cluster-lab.owner"
 LOGS = os.path.join(STATE, "logs")         # kept by lab-down, for post-mortems
 
 
