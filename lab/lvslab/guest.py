@@ -27,7 +27,7 @@ def mount_overlay(guest, lower):
     for part in ("upper", "work", "root"):
         os.makedirs(guest_dir(guest.name, part), exist_ok=True)
     if not is_mounted(merged(guest)):
-        run(["mount", "-t", "overlay", f"lvslab-{guest.name}", "-o",
+        run(["mount", "-t", "overlay", f"{topo.INSTANCE}-{guest.name}", "-o",
              f"lowerdir={lower},upperdir={guest_dir(guest.name, 'upper')},"
              f"workdir={guest_dir(guest.name, 'work')}", merged(guest)])
 
@@ -116,11 +116,11 @@ def running_pid(guest):
             cmdline = handle.read().split(b"\0")
     except (OSError, ValueError):
         return None
-    return pid if any(arg == f"umid=lvslab-{guest.name}".encode() for arg in cmdline) else None
+    return pid if any(arg == f"umid={topo.INSTANCE}-{guest.name}".encode() for arg in cmdline) else None
 
 
 def boot(guest):
-    argv = ["linux.uml", f"umid=lvslab-{guest.name}", f"uml_dir={UML_DIR}",
+    argv = ["linux.uml", f"umid={topo.INSTANCE}-{guest.name}", f"uml_dir={UML_DIR}",
             f"mem={guest.mem_mb}M", "rootfstype=hostfs", f"rootflags={merged(guest)}", "rw",
             "init=/lib/systemd/systemd", "con=null", "con0=fd:0,fd:1", "quiet"]
     for number in range(len(guest.nics)):

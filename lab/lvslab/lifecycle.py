@@ -143,7 +143,8 @@ def leftovers_report():
     found += [f"{g.name} (pid {guests.running_pid(g)})" for g in topo.GUESTS
               if guests.running_pid(g) is not None]
     with open("/proc/mounts", encoding="utf-8") as mounts:
-        found += [f"mount {line.split()[1]}" for line in mounts if line.startswith("lvslab-")]
+        found += [f"mount {line.split()[1]}" for line in mounts
+                  if line.startswith(f"{topo.INSTANCE}-")]
     return found
 
 

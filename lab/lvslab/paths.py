@@ -2,6 +2,8 @@
 
 import os
 
+from .topology import INSTANCE
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 STATE = os.environ.get("LVS_LAB_STATE", os.path.join(REPO, ".lab"))
 SSH_DIR = os.path.join(STATE, "ssh")
@@ -12,7 +14,7 @@ UML_DIR = os.path.join(STATE, "uml")        # UML's umid/pid/mconsole files
 
 
 # Namespaces and taps are global names: this file says which checkout's lab they are.
-OWNER_FILE = "/run/lvs-cluster-lab.owner"
+OWNER_FILE = f"/run/lvs-cluster-lab.{INSTANCE}.owner"
 LOGS = os.path.join(STATE, "logs")         # kept by lab-down, for post-mortems
 
 

@@ -8,10 +8,17 @@ The hub namespace owns the bridges and is also the "upstream gateway" (.254 on t
 public and private segments), which direct-routing real servers answer clients through.
 """
 
+import os
+import re
 from dataclasses import dataclass, field
 
-HUB_NETNS = "lvslab"
-CLIENT_NETNS = "lvslab-client"
+# Namespace names are global; everything else (bridges, taps) lives inside them. A second
+# lab (another checkout, a CI run, a helper) picks another instance name.
+INSTANCE = os.environ.get("LVS_LAB_INSTANCE", "lvslab")
+if not re.fullmatch(r"[a-z][a-z0-9-]{0,11}", INSTANCE):
+    raise ValueError(f"LVS_LAB_INSTANCE={INSTANCE!r}: use 1-12 of a-z, 0-9, '-', starting with a letter")
+HUB_NETNS = INSTANCE
+CLIENT_NETNS = f"{INSTANCE}-client"
 
 SEGMENTS = {
     # name: (bridge, IPv4 prefix, IPv6 prefix)
