@@ -62,8 +62,9 @@ def network_script(guest):
         if nic.ipv6:
             lines.append(f"ip -6 addr replace {nic.ipv6}/64 dev {dev} nodad")
     # Routers reach "the internet" on the public side, real servers through the private one.
-    upstream = "public" if guest.nic("public") else "private"
-    lines.append(f"ip route replace default via {topo.gateway(upstream).ipv4}")
+    upstream = topo.gateway("public" if guest.nic("public") else "private")
+    lines.append(f"ip route replace default via {upstream.ipv4}")
+    lines.append(f"ip -6 route replace default via {upstream.ipv6}")
     return "\n".join(lines) + "\n"
 
 
@@ -76,6 +77,25 @@ Wants=network.target
 Type=oneshot
 RemainAfterExit=yes
 ExecStart=/usr/local/sbin/lab-network
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+# Real servers also echo on TCP and UDP port 7, first line their name: tests hold a
+# connection through a VIP open across a change and see which server answers.
+ECHO_UNITS = {
+    "lab-echo-tcp.service": "TCP6-LISTEN:7,ipv6only=0,fork,reuseaddr",
+    "lab-echo-udp.service": "UDP6-RECVFROM:7,ipv6only=0,fork",
+}
+ECHO_UNIT = """[Unit]
+Description=Lab echo service ({listen})
+After=network.target
+
+[Service]
+ExecStart=/usr/bin/socat {listen} SYSTEM:'hostname; exec cat'
+Restart=always
 
 [Install]
 WantedBy=multi-user.target
@@ -99,6 +119,10 @@ def personalise(guest):
              "/etc/systemd/system/lab-network.service")
     if guest.group == "lvs_real_servers":
         _write(root, "/var/www/html/index.html", guest.name + "\n")
+        for unit, listen in ECHO_UNITS.items():
+            _write(root, f"/etc/systemd/system/{unit}", ECHO_UNIT.format(listen=listen))
+            _symlink(root, f"/etc/systemd/system/multi-user.target.wants/{unit}",
+                     f"/etc/systemd/system/{unit}")
     else:
         _symlink(root, "/etc/systemd/system/lighttpd.service", "/dev/null")
 

@@ -59,6 +59,7 @@ def create_client():
     run([*client, "ip", "link", "set", "eth0", "up"])
     _add_address(topo.CLIENT_NETNS, "eth0", topo.client())
     run([*client, "ip", "route", "replace", "default", "via", topo.gateway("public").ipv4])
+    run([*client, "ip", "-6", "route", "replace", "default", "via", topo.gateway("public").ipv6])
 
 
 def create_taps(guest):

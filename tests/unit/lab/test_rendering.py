@@ -51,5 +51,6 @@ def test_network_script_sets_every_address_and_the_upstream_route():
     for number, nic in enumerate(router.nics):
         assert f"ip addr replace {nic.ipv4}/24 dev vec{number}" in script
     assert "ip route replace default via 192.0.2.254" in script
+    assert "ip -6 route replace default via 2001:db8:2::254" in script
     real_server = topo.guest("rs1")
     assert "ip route replace default via 198.51.100.254" in guests.network_script(real_server)
