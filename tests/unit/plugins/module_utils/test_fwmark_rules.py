@@ -1,0 +1,140 @@
+"""fwmark_rules: parse recorded nft / iptables listings, normalise, plan, validate."""
+
+import pytest
+
+from ansible_collections.lvs.cluster.plugins.module_utils import fwmark_rules as fw
+from ansible_collections.lvs.cluster.plugins.module_utils.fwmark_rules import Rule
+
+from arp_fwmark_fixtures import section
+
+VIP = "192.0.2.10"
+HTTP = Rule(80, 4, VIP, "tcp", ((80, 80), (443, 443)))
+FTP = Rule(21, 4, VIP, "tcp", ((21, 21), (10000, 20000)))
+DNS6 = Rule(4294967295, 6, "2001:db8:2::10", "udp", ((53, 53),))
+
+
+def test_ports_normalise():
+    assert fw.parse_ports("ports", [443, "80", "10000-20000", "21:21", "10500:10600"]) == (
+        (21, 21), (80, 80), (443, 443), (10000, 20000))
+    assert fw.parse_ports("ports", ["80", 81, "82-90"]) == ((80, 90),)
+    assert fw.ports_text(((21, 21), (10000, 20000)), ":") == "21,10000:20000"
+
+
+@pytest.mark.parametrize("ports, message", [
+    ([0], "ports[0]: 0 is out of range (ports are 1..65535)"),
+    (["65536"], "ports[0]: '65536' is out of range"),
+    (["20-10"], "ports[0]: '20-10' is an empty range"),
+    (["http"], "ports[0]: 'http' is not a port"),
+    (["1-2-3"], "ports[0]: '1-2-3' is not a port"),
+    ([], "ports: at least one port"),
+])
+def test_bad_ports(ports, message):
+    with pytest.raises(fw.FwmarkError) as error:
+        fw.parse_ports("ports", ports)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize("mark, message", [
+    (0, "marks[0].mark: 0 is out of range (a mark is 1..4294967295; 0 means no mark)"),
+    (2 ** 32, "marks[0].mark: 4294967296 is out of range"),
+    (-1, "marks[0].mark: -1 is out of range"),
+    ("ten", "marks[0].mark: 'ten' is not a mark"),
+    (None, "marks[0].mark: None is not a mark"),
+])
+def test_bad_marks(mark, message):
+    with pytest.raises(fw.FwmarkError) as error:
+        fw.validate([{"mark": mark, "addresses": [VIP], "ports": [80]}], "present", False, "nftables")
+    assert message in str(error.value)
+
+
+def test_other_bad_input():
+    with pytest.raises(fw.FwmarkError, match=r"marks\[0\].addresses\[1\]: '192.0.2.256' is not an IPv4 or IPv6 address"):
+        fw.validate([{"mark": 1, "addresses": [VIP, "192.0.2.256"], "ports": [80]}], "present", False, "nftables")
+    with pytest.raises(fw.FwmarkError, match=r"marks\[0\].protocols\[0\]: 'icmp' is not one of tcp, udp, sctp"):
+        fw.validate([{"mark": 1, "addresses": [VIP], "protocols": ["icmp"], "ports": [80]}], "present", False, "nftables")
+    with pytest.raises(fw.FwmarkError, match=r"marks\[1\].mark: 1 is given twice"):
+        fw.validate([{"mark": 1, "addresses": [VIP], "ports": [80]},
+                     {"mark": "0x1", "addresses": [VIP], "ports": [81]}], "present", False, "nftables")
+    with pytest.raises(fw.FwmarkError, match="backend: 'pf'"):
+        fw.validate([], "present", False, "pf")
+
+
+def test_entry_rules_product_and_hex_mark():
+    rules = fw.entry_rules({"mark": "0x50", "addresses": ["2001:DB8:2::10", VIP], "protocols": ["udp", "tcp"],
+                            "ports": [443, 80]})
+    assert [(r.mark, r.family, r.address, r.protocol) for r in rules] == [
+        (80, 4, VIP, "tcp"), (80, 4, VIP, "udp"), (80, 6, "2001:db8:2::10", "tcp"), (80, 6, "2001:db8:2::10", "udp")]
+
+
+def test_nft_canonical_recording():
+    state = fw.parse_nft_json(section("nft-fwmark.txt", "canonical"))
+    assert state.present and state.stale == []
+    assert state.rules == [HTTP, FTP, DNS6, Rule(7, 4, VIP, "sctp", ((9, 9),))]
+    # the recorded table is in write order, not canonical order: a rewrite sorts it
+    wanted = fw.validate([{"mark": 80, "addresses": [VIP], "ports": [80, 443]}], "present", False, "nftables")
+    desired = fw.desired_rules(state.rules, wanted, "present", False)
+    assert desired == sorted(state.rules, key=fw.sort_key)
+    assert fw.nft_needs_change(state, desired)
+    assert not fw.nft_needs_change(fw.FwmarkState(rules=desired, present=True), desired)
+
+
+def test_nft_edited_recording_has_stale_rule():
+    state = fw.parse_nft_json(section("nft-fwmark.txt", "edited"))
+    assert [item["handle"] for item in state.stale] == [8]   # no comment: not ours in shape
+    assert len(state.rules) == 4
+
+
+def test_nft_render_round_trip():
+    text = fw.render_nft_table([FTP, HTTP, DNS6])
+    assert 'ip daddr 192.0.2.10 tcp dport { 21, 10000-20000 } meta mark set 0x00000015 comment "lvs.cluster fwmark 21"' in text
+    assert 'ip6 daddr 2001:db8:2::10 udp dport 53 meta mark set 0xffffffff comment "lvs.cluster fwmark 4294967295"' in text
+    assert fw.nft_script(True, []) == "delete table inet lvs_cluster_fwmark\n"
+    assert fw.nft_script(False, []) == ""
+
+
+@pytest.mark.parametrize("flavour", ["nft", "legacy"])
+def test_iptables_recordings(flavour):
+    v4 = fw.parse_iptables_save(section("iptables-%s-mangle.txt" % flavour, "iptables-%s-save -t mangle" % flavour), 4)
+    v6 = fw.parse_iptables_save(section("iptables-%s-mangle.txt" % flavour, "ip6tables-%s-save -t mangle" % flavour), 6)
+    state = fw.merge_families(v4, v6)
+    sctp = Rule(7, 4, VIP, "sctp", tuple((p, p) for p in range(1, 32, 2)))
+    # the two lines of mark 7 (multiport's 15-port limit) are one rule again
+    assert state.rules == [sctp, FTP, HTTP, DNS6]
+    assert [item["rule"] for item in state.stale] == ["-d 192.0.2.11/32 -p tcp -m tcp --dport 8080 -j MARK --set-xmark 0x9/0xffffffff"]
+    assert state.jumps == {4: 1, 6: 1} and state.chains == {4, 6}
+    # rendering gives back exactly the recorded lines (split at 15 ports as recorded)
+    assert fw.ipt_lines([sctp], 4) == v4.lines[4][2:4]
+    assert fw.ipt_lines([HTTP], 4) == v4.lines[4][0:1]
+    assert fw.ipt_lines([DNS6], 6) == v6.lines[6]
+    # converged: the stale rule makes a rewrite of the v4 chain only
+    desired = sorted(state.rules, key=fw.sort_key)
+    payload4 = fw.ipt_restore_payload(state, desired, 4)
+    assert payload4.splitlines()[0:2] == ["*mangle", ":LVS_CLUSTER_FWMARK - [0:0]"]
+    assert "8080" not in payload4 and "PREROUTING" not in payload4
+    assert fw.ipt_restore_payload(state, desired, 6) == ""
+
+
+@pytest.mark.parametrize("flavour", ["nft", "legacy"])
+def test_iptables_empty_and_removal(flavour):
+    empty = fw.parse_iptables_save(section("iptables-%s-mangle.txt" % flavour, "iptables-%s-save -t mangle (empty)" % flavour), 4)
+    assert not empty.present and empty.rules == []
+    assert fw.ipt_restore_payload(empty, [], 4) == ""
+    payload = fw.ipt_restore_payload(empty, [FTP], 4)
+    assert payload == ("*mangle\n:LVS_CLUSTER_FWMARK - [0:0]\n"
+                       '-A LVS_CLUSTER_FWMARK -d 192.0.2.10/32 -p tcp -m multiport --dports 21,10000:20000 '
+                       '-m comment --comment "lvs.cluster fwmark 21" -j MARK --set-xmark 0x15/0xffffffff\n'
+                       "-I PREROUTING 1 -j LVS_CLUSTER_FWMARK\nCOMMIT\n")
+    full = fw.parse_iptables_save(section("iptables-%s-mangle.txt" % flavour, "iptables-%s-save -t mangle" % flavour), 4)
+    assert fw.ipt_restore_payload(full, [], 4) == ("*mangle\n-D PREROUTING -j LVS_CLUSTER_FWMARK\n"
+                                                   "-F LVS_CLUSTER_FWMARK\n-X LVS_CLUSTER_FWMARK\nCOMMIT\n")
+
+
+def test_desired_rules_semantics():
+    current = [FTP, HTTP, DNS6]
+    wanted = fw.validate([{"mark": 80, "addresses": [VIP], "ports": [8080]}], "present", False, "nftables")
+    changed = fw.desired_rules(current, wanted, "present", False)
+    assert Rule(80, 4, VIP, "tcp", ((8080, 8080),)) in changed and HTTP not in changed and FTP in changed
+    assert fw.desired_rules(current, wanted, "present", True) == [Rule(80, 4, VIP, "tcp", ((8080, 8080),))]
+    gone = fw.validate([{"mark": 21}], "absent", False, "nftables")
+    assert fw.desired_rules(current, gone, "absent", False) == [HTTP, DNS6]
+    assert fw.desired_rules(current, {}, "absent", False) == []
