@@ -111,25 +111,31 @@ def parse_ports(option, values):
     return tuple(merged)
 
 
+def _name(where, option):
+    return "%s.%s" % (where, option) if where else option
+
+
 def entry_rules(entry, where="marks[0]"):
-    """One mark entry (dict: mark, addresses, protocols, ports) -> sorted Rules."""
-    mark = parse_mark("%s.mark" % where, entry.get("mark"))
+    """One mark entry (dict: mark, addresses, protocols, ports) -> sorted Rules.
+
+    WHERE prefixes option names in errors ('' for the module's top-level options)."""
+    mark = parse_mark(_name(where, "mark"), entry.get("mark"))
     addresses = entry.get("addresses") or []
     if isinstance(addresses, str):
         addresses = [addresses]
     if not addresses:
-        raise FwmarkError("%s.addresses: at least one VIP address is needed" % where)
+        raise FwmarkError("%s: at least one VIP address is needed" % _name(where, "addresses"))
     protocols = entry.get("protocols") or ["tcp"]
     if isinstance(protocols, str):
         protocols = [protocols]
     for index, protocol in enumerate(protocols):
         if protocol not in PROTOCOLS:
-            raise FwmarkError("%s.protocols[%d]: %r is not one of %s"
-                              % (where, index, protocol, ", ".join(PROTOCOLS)))
-    ports = parse_ports("%s.ports" % where, entry.get("ports"))
+            raise FwmarkError("%s[%d]: %r is not one of %s"
+                              % (_name(where, "protocols"), index, protocol, ", ".join(PROTOCOLS)))
+    ports = parse_ports(_name(where, "ports"), entry.get("ports"))
     rules = set()
     for index, address in enumerate(addresses):
-        family, text = parse_address("%s.addresses[%d]" % (where, index), address)
+        family, text = parse_address("%s[%d]" % (_name(where, "addresses"), index), address)
         for protocol in protocols:
             rules.add(Rule(mark, family, text, protocol, ports))
     return sorted(rules, key=sort_key)
@@ -139,24 +145,26 @@ def sort_key(rule):
     return (rule.mark, rule.family, int(ipaddress.ip_address(rule.address)), rule.protocol, rule.ports)
 
 
-def validate(entries, state, purge, backend):
-    """Check the module input; return {mark: [Rule, ...]} (present) or set of marks (absent)."""
+def validate(entries, state, purge, backend, top_level=False):
+    """Check the module input; return {mark: [Rule, ...]} ([] per mark for absent).
+
+    top_level: the one entry came from the module's own mark/addresses/... options."""
     if backend not in BACKENDS:
         raise FwmarkError("backend: %r is not one of %s" % (backend, ", ".join(BACKENDS)))
     if state not in ("present", "absent"):
         raise FwmarkError("state: %r is not one of present, absent" % (state,))
     wanted = {}
     for index, entry in enumerate(entries):
-        where = "marks[%d]" % index
+        where = "" if top_level else "marks[%d]" % index
         if state == "absent":
-            mark = parse_mark("%s.mark" % where, entry.get("mark"))
+            mark = parse_mark(_name(where, "mark"), entry.get("mark"))
             wanted[mark] = []
             continue
         rules = entry_rules(entry, where)
         mark = rules[0].mark
         if mark in wanted:
-            raise FwmarkError("%s.mark: %d is given twice; list all its addresses, protocols "
-                              "and ports in one entry" % (where, mark))
+            raise FwmarkError("%s: %d is given twice; list all its addresses, protocols "
+                              "and ports in one entry" % (_name(where, "mark"), mark))
         wanted[mark] = rules
     if state == "present" and not wanted:
         raise FwmarkError("mark: state=present needs a mark with addresses and ports")
@@ -180,7 +188,7 @@ def desired_rules(current, wanted, state, purge):
 
 def rules_as_dicts(rules):
     return [{"mark": rule.mark, "family": "ipv%d" % rule.family, "address": rule.address,
-             "protocol": rule.protocol, "ports": [ports_text(rule.ports, "-")]}
+             "protocol": rule.protocol, "ports": ports_text(rule.ports, "-").split(",")}
             for rule in rules]
 
 

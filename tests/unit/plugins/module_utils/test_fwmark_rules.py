@@ -138,3 +138,10 @@ def test_desired_rules_semantics():
     gone = fw.validate([{"mark": 21}], "absent", False, "nftables")
     assert fw.desired_rules(current, gone, "absent", False) == [HTTP, DNS6]
     assert fw.desired_rules(current, {}, "absent", False) == []
+
+
+def test_top_level_options_are_named_as_given():
+    with pytest.raises(fw.FwmarkError, match=r"^mark: '0' is out of range"):
+        fw.validate([{"mark": "0", "addresses": [VIP], "ports": ["80"]}], "present", False, "nftables", top_level=True)
+    with pytest.raises(fw.FwmarkError, match=r"^ports\[1\]: '70000' is out of range"):
+        fw.validate([{"mark": "1", "addresses": [VIP], "ports": ["80", "70000"]}], "present", False, "iptables", top_level=True)
