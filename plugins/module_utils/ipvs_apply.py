@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright: lvs.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Apply a planned IPVS change as one `ipvsadm -R` batch, with check mode and roll back.
+
+Pure logic: standard library only, no AnsibleModule, Python 3.8 syntax.
+
+`ipvsadm -R` goes on after a line the kernel refuses (and exits with the status of the last
+line), so a batch is judged by its stderr and by the table read back. After a refusal every
+service of the batch is classified: fully applied (kept, reported), untouched, or half
+applied — those are rolled back to their state before the call, so no pool is left half
+applied.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_diff import (
+    apply_operations,
+    classify,
+    operations,
+    snapshot,
+)
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import service_name
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import render_operation
+
+
+class ApplyError(RuntimeError):
+    def __init__(self, message, result):
+        super(ApplyError, self).__init__(message)
+        self.result = result
+
+
+def converge(backend, live, targets, scope, check_mode=False):
+    """Make the live table match targets for the keys in scope.
+
+    backend: an ipvsadm.Ipvsadm (read_table, restore). live: the table read before.
+    Returns a result dict (changed, commands, before, after); raises ApplyError (with the
+    same kind of dict, plus applied / rolled_back / stderr) when the kernel refused a line.
+    """
+    ops = operations(live, targets, scope)
+    predicted = apply_operations(live, ops)
+    result = {
+        "changed": bool(ops),
+        "commands": [" ".join(render_operation(op)) for op in ops],
+        "before": snapshot(live, scope),
+        "after": snapshot(predicted, scope),
+    }
+    if not ops or check_mode:
+        return result
+    rc, _out, err = backend.restore(ops)
+    if rc == 0 and not (err or "").strip():
+        return result
+    # Something was refused: find out what the kernel holds now.
+    now = backend.read_table()
+    applied, _untouched, partial = classify(live, targets, now, scope)
+    rolled_back = []
+    rollback_error = ""
+    if partial:
+        back = dict((key, live.get(key)) for key in partial)
+        undo = operations(now, back, partial)
+        rb_rc, _rb_out, rb_err = backend.restore(undo)
+        if rb_rc != 0 or (rb_err or "").strip():
+            rollback_error = (rb_err or "").strip() or "rc=%s" % rb_rc
+        now = backend.read_table()
+        rolled_back = [service_name(key) for key in partial if now.get(key) == live.get(key)]
+    result.update({
+        "changed": any(now.get(key) != live.get(key) for key in scope),
+        "after": snapshot(now, scope),
+        "applied": [service_name(key) for key in applied],
+        "rolled_back": rolled_back,
+        "stderr": (err or "").strip(),
+    })
+    message = "ipvsadm -R refused part of the change (rc=%s): %s" % (rc, (err or "").strip() or "no message")
+    message += "; fully applied: %s" % (", ".join(result["applied"]) or "none")
+    if partial:
+        message += "; rolled back to their state before this task: %s" % (", ".join(rolled_back) or "none")
+        not_back = [service_name(key) for key in partial if service_name(key) not in rolled_back]
+        if not_back:
+            message += "; COULD NOT ROLL BACK: %s (%s)" % (", ".join(not_back), rollback_error)
+    raise ApplyError(message, result)

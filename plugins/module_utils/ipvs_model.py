@@ -1,0 +1,521 @@
+# -*- coding: utf-8 -*-
+# Copyright: lvs.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The IPVS table as plain data: services, destinations, normalisation and validation.
+
+Pure logic: standard library only, no AnsibleModule, Python 3.8 syntax (it runs on targets).
+
+A *desired* service or destination carries ``None`` for every option the user left out;
+``resolve_service`` / ``resolve_destination`` fill those from the live entry (an existing
+entry keeps what the user did not mention) or from the defaults (a new entry), then check
+the combination. Everything is checked before anything touches the host.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+
+PROTOCOLS = ("tcp", "udp", "sctp")
+# Every scheduler of the kernel's IPVS (net/netfilter/ipvs/ip_vs_*.c).
+SCHEDULERS = ("rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos")
+DEFAULT_SCHEDULER = "wlc"
+# Scheduler flags by scheduler; ipvsadm refuses the others ("incompatible scheduler flag").
+SCHEDULER_FLAGS = {
+    "sh": ("sh-fallback", "sh-port"),
+    "mh": ("mh-fallback", "mh-port"),
+}
+ALL_FLAGS = ("sh-fallback", "sh-port", "mh-fallback", "mh-port")
+PERSISTENCE_ENGINES = ("sip",)
+# ipvsadm accepts persistence timeouts 1 .. 31 days.
+MAX_PERSISTENCE_TIMEOUT = 31 * 86400
+METHODS = ("nat", "dr", "tun")
+DEFAULT_METHOD = "dr"  # ipvsadm's default (-g, gatewaying)
+TUNNEL_TYPES = ("ipip", "gue", "gre")
+TUNNEL_CHECKSUMS = ("nocsum", "csum", "remcsum")
+MAX_WEIGHT = 65535
+MAX_THRESHOLD = 65535
+MAX_FWMARK = 2 ** 32 - 1
+FAMILIES = ("ipv4", "ipv6")
+
+
+class ValidationError(ValueError):
+    """Bad input: the message names the option and the value."""
+
+
+def _fail(option, value, why):
+    raise ValidationError("%s=%r: %s" % (option, value, why))
+
+
+def _int(option, value, low, high):
+    if isinstance(value, bool):
+        _fail(option, value, "must be an integer")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        _fail(option, value, "must be an integer")
+    if str(number) != str(value).strip() and not isinstance(value, int):
+        _fail(option, value, "must be an integer")
+    if number < low or number > high:
+        _fail(option, value, "must be between %d and %d" % (low, high))
+    return number
+
+
+def parse_address(option, value):
+    """(normalised text, family) of an IPv4 or IPv6 literal; brackets are allowed for IPv6."""
+    if value is None or str(value).strip() == "":
+        _fail(option, value, "an IPv4 or IPv6 address is required")
+    text = str(value).strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        _fail(option, value, "is not an IPv4 or IPv6 address (host names are not accepted)")
+    if address.version == 6:
+        return address.compressed, "ipv6"
+    return str(address), "ipv4"
+
+
+def format_hostport(address, port):
+    if ":" in address:
+        return "[%s]:%d" % (address, port)
+    return "%s:%d" % (address, port)
+
+
+def normalise_netmask(option, value, family):
+    """IPv4: a contiguous dotted netmask (a prefix length is converted); IPv6: a prefix length."""
+    text = str(value).strip()
+    if family == "ipv6":
+        text = text.lstrip("/")
+        if not text.isdigit():
+            _fail(option, value, "must be a prefix length 1-128 for an IPv6 service")
+        return _int(option, text, 1, 128)
+    text = text.lstrip("/")
+    if text.isdigit():
+        prefix = _int(option, text, 1, 32)
+        return str(ipaddress.IPv4Network("0.0.0.0/%d" % prefix).netmask)
+    try:
+        network = ipaddress.IPv4Network("0.0.0.0/%s" % text)
+    except ValueError:
+        _fail(option, value, "must be a contiguous dotted netmask (255.255.255.0) or a prefix length 1-32")
+    return str(network.netmask)
+
+
+def default_netmask(family):
+    return 128 if family == "ipv6" else "255.255.255.255"
+
+
+class Destination(object):
+    """One real server of one service, fully specified (a live or a resolved entry)."""
+
+    FIELDS = ("address", "port", "method", "weight", "upper_threshold", "lower_threshold",
+              "tunnel_type", "tunnel_port", "tunnel_checksum")
+
+    def __init__(self, address, port, method=DEFAULT_METHOD, weight=1, upper_threshold=0,
+                 lower_threshold=0, tunnel_type=None, tunnel_port=None, tunnel_checksum=None):
+        self.address = address
+        self.port = port
+        self.method = method
+        self.weight = weight
+        self.upper_threshold = upper_threshold
+        self.lower_threshold = lower_threshold
+        if method == "tun":
+            tunnel_type = tunnel_type or "ipip"
+            if tunnel_type == "ipip":
+                tunnel_port, tunnel_checksum = None, None
+            else:
+                tunnel_checksum = tunnel_checksum or "nocsum"
+                if tunnel_type != "gue":
+                    tunnel_port = None
+        else:
+            tunnel_type, tunnel_port, tunnel_checksum = None, None, None
+        self.tunnel_type = tunnel_type
+        self.tunnel_port = tunnel_port
+        self.tunnel_checksum = tunnel_checksum
+
+    @property
+    def key(self):
+        return (self.address, self.port)
+
+    def to_dict(self):
+        return dict((name, getattr(self, name)) for name in self.FIELDS)
+
+    def copy(self, **changes):
+        values = self.to_dict()
+        values.update(changes)
+        return Destination(**values)
+
+    def __eq__(self, other):
+        return isinstance(other, Destination) and self.to_dict() == other.to_dict()
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __repr__(self):
+        return "Destination(%r)" % (self.to_dict(),)
+
+
+class Service(object):
+    """One virtual service with its destinations (an ordered dict key -> Destination)."""
+
+    FIELDS = ("protocol", "address", "port", "fwmark", "family", "scheduler", "scheduler_flags",
+              "persistence_timeout", "persistence_netmask", "persistence_engine", "one_packet")
+
+    def __init__(self, protocol, address=None, port=None, fwmark=None, family="ipv4",
+                 scheduler=DEFAULT_SCHEDULER, scheduler_flags=(), persistence_timeout=0,
+                 persistence_netmask=None, persistence_engine=None, one_packet=False,
+                 destinations=None):
+        self.protocol = protocol
+        self.address = address
+        self.port = port
+        self.fwmark = fwmark
+        self.family = family
+        self.scheduler = scheduler
+        self.scheduler_flags = sorted(set(scheduler_flags or ()))
+        self.persistence_timeout = persistence_timeout or 0
+        if self.persistence_timeout:
+            if persistence_netmask is None:
+                persistence_netmask = default_netmask(family)
+        else:
+            persistence_netmask = None
+        self.persistence_netmask = persistence_netmask
+        self.persistence_engine = persistence_engine
+        self.one_packet = bool(one_packet)
+        self.destinations = {}
+        for destination in destinations or ():
+            self.destinations[destination.key] = destination
+
+    @property
+    def key(self):
+        if self.protocol == "fwmark":
+            return ("fwmark", self.family, self.fwmark)
+        return (self.protocol, self.address, self.port)
+
+    @property
+    def name(self):
+        return service_name(self.key)
+
+    def settings(self):
+        return dict((name, getattr(self, name)) for name in self.FIELDS)
+
+    def to_dict(self):
+        result = self.settings()
+        result["destinations"] = [d.to_dict() for d in sorted_destinations(self.destinations.values())]
+        return result
+
+    def copy(self, destinations=None, **changes):
+        values = self.settings()
+        values.update(changes)
+        if destinations is None:
+            destinations = [d.copy() for d in self.destinations.values()]
+        return Service(destinations=destinations, **values)
+
+    def __eq__(self, other):
+        return isinstance(other, Service) and self.to_dict() == other.to_dict()
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __repr__(self):
+        return "Service(%r)" % (self.to_dict(),)
+
+
+def service_name(key):
+    if key[0] == "fwmark":
+        return "fwmark %d%s" % (key[2], " ipv6" if key[1] == "ipv6" else "")
+    return "%s %s" % (key[0], format_hostport(key[1], key[2]))
+
+
+def _address_sort_key(address):
+    if address is None:
+        return (0, 0)
+    parsed = ipaddress.ip_address(address)
+    return (parsed.version, int(parsed))
+
+
+def sorted_destinations(destinations):
+    return sorted(destinations, key=lambda d: (_address_sort_key(d.address), d.port))
+
+
+def sorted_services(services):
+    def key(service):
+        if service.protocol == "fwmark":
+            return (1, int(service.family == "ipv6"), service.fwmark, 0, "")
+        version, number = _address_sort_key(service.address)
+        return (0, version, number, service.port, service.protocol)
+    return sorted(services, key=key)
+
+
+# ---------------------------------------------------------------------------------------
+# Desired state from user parameters
+# ---------------------------------------------------------------------------------------
+
+class DesiredDestination(object):
+    """A destination as the user asked for it: None means "keep the live value / default"."""
+
+    def __init__(self, address, family, port, method, weight, upper_threshold, lower_threshold,
+                 tunnel_type, tunnel_port, tunnel_checksum, state="present", prefix=""):
+        self.address = address
+        self.family = family
+        self.port = port
+        self.method = method
+        self.weight = weight
+        self.upper_threshold = upper_threshold
+        self.lower_threshold = lower_threshold
+        self.tunnel_type = tunnel_type
+        self.tunnel_port = tunnel_port
+        self.tunnel_checksum = tunnel_checksum
+        self.state = state
+        self.prefix = prefix
+
+
+class DesiredService(object):
+    def __init__(self, protocol, address, port, fwmark, family, scheduler, scheduler_flags,
+                 persistence_timeout, persistence_netmask, persistence_engine, one_packet,
+                 destinations, purge_destinations, state="present", prefix=""):
+        self.protocol = protocol
+        self.address = address
+        self.port = port
+        self.fwmark = fwmark
+        self.family = family
+        self.scheduler = scheduler
+        self.scheduler_flags = scheduler_flags
+        self.persistence_timeout = persistence_timeout
+        self.persistence_netmask = persistence_netmask
+        self.persistence_engine = persistence_engine
+        self.one_packet = one_packet
+        self.destinations = destinations
+        self.purge_destinations = purge_destinations
+        self.state = state
+        self.prefix = prefix
+
+    @property
+    def key(self):
+        if self.protocol == "fwmark":
+            return ("fwmark", self.family, self.fwmark)
+        return (self.protocol, self.address, self.port)
+
+    @property
+    def name(self):
+        return service_name(self.key)
+
+
+def _choice(option, value, choices):
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    if text not in choices:
+        _fail(option, value, "must be one of %s" % ", ".join(choices))
+    return text
+
+
+def service_identity(params, prefix="", names=None):
+    """(protocol, address, port, fwmark, family) from protocol/address/port or fwmark/family.
+
+    names maps a parameter to the option name used in messages (ipvs_destination calls the
+    service's address "service_address").
+    """
+    names = names or {}
+    o = lambda name: prefix + names.get(name, name)  # noqa: E731 (option names in messages)
+    fwmark = params.get("fwmark")
+    protocol = params.get("protocol")
+    address = params.get("address")
+    port = params.get("port")
+    family = params.get("family")
+    if fwmark is not None:
+        if protocol not in (None, "fwmark"):
+            _fail(o("protocol"), protocol, "a firewall-mark service has no protocol (fwmark is set)")
+        if address is not None:
+            _fail(o("address"), address, "a firewall-mark service has no address (fwmark is set); use family")
+        if port is not None:
+            _fail(o("port"), port, "a firewall-mark service has no port (fwmark is set)")
+        mark = _int(o("fwmark"), fwmark, 1, MAX_FWMARK)
+        family = _choice(o("family"), family, FAMILIES) or "ipv4"
+        return "fwmark", None, None, mark, family
+    if protocol is None:
+        _fail(o("protocol"), protocol, "give protocol (tcp, udp, sctp) with address and port, or fwmark")
+    protocol = _choice(o("protocol"), protocol, PROTOCOLS)
+    address, addr_family = parse_address(o("address"), address)
+    if family is not None and _choice(o("family"), family, FAMILIES) != addr_family:
+        _fail(o("family"), family, "does not match the address %s (%s)" % (address, addr_family))
+    if port is None:
+        _fail(o("port"), port, "a %s service needs a port (0 only for a persistent service)" % protocol)
+    port = _int(o("port"), port, 0, 65535)
+    return protocol, address, port, None, addr_family
+
+
+def desired_destination(params, service_family, prefix=""):
+    o = lambda name: prefix + name  # noqa: E731
+    address, family = parse_address(o("address"), params.get("address"))
+    if family != service_family:
+        _fail(o("address"), params.get("address"),
+              "is %s but the service is %s (IPVS cannot mix address families here)" % (family, service_family))
+    port = params.get("port")
+    if port is not None:
+        port = _int(o("port"), port, 0, 65535)
+    weight = params.get("weight")
+    if weight is not None:
+        weight = _int(o("weight"), weight, 0, MAX_WEIGHT)
+    upper = params.get("upper_threshold")
+    if upper is not None:
+        upper = _int(o("upper_threshold"), upper, 0, MAX_THRESHOLD)
+    lower = params.get("lower_threshold")
+    if lower is not None:
+        lower = _int(o("lower_threshold"), lower, 0, MAX_THRESHOLD)
+    tunnel_port = params.get("tunnel_port")
+    if tunnel_port is not None:
+        tunnel_port = _int(o("tunnel_port"), tunnel_port, 1, 65535)
+    return DesiredDestination(
+        address=address, family=family, port=port,
+        method=_choice(o("method"), params.get("method"), METHODS),
+        weight=weight, upper_threshold=upper, lower_threshold=lower,
+        tunnel_type=_choice(o("tunnel_type"), params.get("tunnel_type"), TUNNEL_TYPES),
+        tunnel_port=tunnel_port,
+        tunnel_checksum=_choice(o("tunnel_checksum"), params.get("tunnel_checksum"), TUNNEL_CHECKSUMS),
+        state=_choice(o("state"), params.get("state") or "present", ("present", "absent")),
+        prefix=prefix)
+
+
+def desired_service(params, prefix=""):
+    """A DesiredService from module-style parameters (a dict); raises ValidationError."""
+    o = lambda name: prefix + name  # noqa: E731
+    protocol, address, port, fwmark, family = service_identity(params, prefix)
+    flags = params.get("scheduler_flags")
+    if flags is not None:
+        if isinstance(flags, str):
+            flags = [f for f in flags.split(",") if f.strip()]
+        flags = [_choice(o("scheduler_flags"), f, ALL_FLAGS) for f in flags]
+    timeout = params.get("persistence_timeout")
+    if timeout is not None:
+        timeout = _int(o("persistence_timeout"), timeout, 0, MAX_PERSISTENCE_TIMEOUT)
+    netmask = params.get("persistence_netmask")
+    if netmask is not None:
+        netmask = normalise_netmask(o("persistence_netmask"), netmask, family)
+    one_packet = params.get("one_packet")
+    destinations = params.get("destinations")
+    desired_dests = None
+    if destinations is not None:
+        desired_dests = []
+        seen = set()
+        for index, entry in enumerate(destinations):
+            if not isinstance(entry, dict):
+                _fail("%sdestinations[%d]" % (prefix, index), entry, "must be a dictionary")
+            dest = desired_destination(entry, family, "%sdestinations[%d]." % (prefix, index))
+            ident = (dest.address, dest.port)
+            if ident in seen:
+                _fail("%sdestinations[%d].address" % (prefix, index), entry.get("address"),
+                      "is listed twice for this service")
+            seen.add(ident)
+            desired_dests.append(dest)
+    return DesiredService(
+        protocol=protocol, address=address, port=port, fwmark=fwmark, family=family,
+        scheduler=_choice(o("scheduler"), params.get("scheduler"), SCHEDULERS),
+        scheduler_flags=flags, persistence_timeout=timeout, persistence_netmask=netmask,
+        persistence_engine=_choice(o("persistence_engine"), params.get("persistence_engine"),
+                                   PERSISTENCE_ENGINES + ("none",)),
+        one_packet=None if one_packet is None else bool(one_packet),
+        destinations=desired_dests, purge_destinations=bool(params.get("purge_destinations")),
+        state=_choice(o("state"), params.get("state") or "present", ("present", "absent")),
+        prefix=prefix)
+
+
+def _pick(value, live, attribute, default):
+    if value is not None:
+        return value
+    if live is not None:
+        return getattr(live, attribute)
+    return default
+
+
+def resolve_service(desired, live):
+    """The full Service (without destinations) the user wants, given the live one (or None)."""
+    o = lambda name: desired.prefix + name  # noqa: E731
+    scheduler = _pick(desired.scheduler, live, "scheduler", DEFAULT_SCHEDULER)
+    flags = desired.scheduler_flags
+    if flags is None:
+        flags = list(live.scheduler_flags) if live is not None else []
+        # Flags the live service has but the new scheduler cannot take are dropped.
+        flags = [f for f in flags if f in SCHEDULER_FLAGS.get(scheduler, ())]
+    for flag in flags:
+        if flag not in SCHEDULER_FLAGS.get(scheduler, ()):
+            _fail(o("scheduler_flags"), flag, "does not fit the scheduler %s (%s takes %s)" % (
+                scheduler, scheduler, ", ".join(SCHEDULER_FLAGS.get(scheduler, ())) or "no flags"))
+    timeout = _pick(desired.persistence_timeout, live, "persistence_timeout", 0)
+    netmask = desired.persistence_netmask
+    engine = desired.persistence_engine
+    if not timeout:
+        if netmask is not None:
+            _fail(o("persistence_netmask"), desired.persistence_netmask,
+                  "needs persistence (persistence_timeout > 0); the service is not persistent")
+        if engine not in (None, "none"):
+            _fail(o("persistence_engine"), engine,
+                  "needs persistence (persistence_timeout > 0); the service is not persistent")
+        engine = None
+    else:
+        if netmask is None:
+            netmask = live.persistence_netmask if (live is not None and live.persistence_timeout) else None
+        if engine is None:
+            engine = live.persistence_engine if (live is not None and live.persistence_timeout) else None
+        elif engine == "none":
+            engine = None
+    if desired.protocol != "fwmark" and desired.port == 0 and not timeout:
+        _fail(o("port"), 0, "port 0 (all ports) is only for a persistent service; set persistence_timeout")
+    one_packet = _pick(desired.one_packet, live, "one_packet", False)
+    if one_packet and desired.protocol not in ("udp", "fwmark"):
+        _fail(o("one_packet"), one_packet, "one-packet scheduling is only for udp (or fwmark) services")
+    return Service(protocol=desired.protocol, address=desired.address, port=desired.port,
+                   fwmark=desired.fwmark, family=desired.family, scheduler=scheduler,
+                   scheduler_flags=flags, persistence_timeout=timeout, persistence_netmask=netmask,
+                   persistence_engine=engine, one_packet=one_packet)
+
+
+def resolve_destination(desired, service, live):
+    """The full Destination wanted for `service` (a resolved Service), given the live one."""
+    o = lambda name: desired.prefix + name  # noqa: E731
+    method = _pick(desired.method, live, "method", DEFAULT_METHOD)
+    service_port = service.port if service.protocol != "fwmark" else 0
+    port = desired.port
+    if port is None:
+        port = service_port
+    if method in ("dr", "tun") and port != service_port:
+        _fail(o("port"), port, "under %s the real server's port must be the service's (%d): "
+              "only nat can map ports (ipvsadm would silently use %d)" % (method, service_port, service_port))
+    weight = _pick(desired.weight, live, "weight", 1)
+    upper = _pick(desired.upper_threshold, live, "upper_threshold", 0)
+    lower = _pick(desired.lower_threshold, live, "lower_threshold", 0)
+    if upper and lower > upper:
+        option = "lower_threshold" if desired.lower_threshold is not None else "upper_threshold"
+        value = desired.lower_threshold if desired.lower_threshold is not None else desired.upper_threshold
+        _fail(o(option), value, "the lower threshold (%d) is above the upper threshold (%d)" % (lower, upper))
+    tunnel_type = desired.tunnel_type
+    tunnel_port = desired.tunnel_port
+    checksum = desired.tunnel_checksum
+    if method != "tun":
+        for option, value in (("tunnel_type", tunnel_type), ("tunnel_port", tunnel_port),
+                              ("tunnel_checksum", checksum)):
+            if value is not None:
+                _fail(o(option), value, "tunnel options need method=tun (method is %s)" % method)
+    else:
+        live_tun = live if (live is not None and live.method == "tun") else None
+        tunnel_type = _pick(tunnel_type, live_tun, "tunnel_type", "ipip")
+        if tunnel_type == "ipip":
+            for option, value in (("tunnel_port", tunnel_port), ("tunnel_checksum", checksum)):
+                if value is not None:
+                    _fail(o(option), value, "tunnel_type ipip takes no %s" % option)
+        else:
+            same_type = live_tun is not None and live_tun.tunnel_type == tunnel_type
+            if tunnel_port is None and tunnel_type == "gue":
+                tunnel_port = live_tun.tunnel_port if same_type else None
+                if tunnel_port is None:
+                    _fail(o("tunnel_port"), None, "tunnel_type gue needs a tunnel_port")
+            if tunnel_type == "gre" and tunnel_port is not None:
+                _fail(o("tunnel_port"), tunnel_port, "tunnel_type gre takes no tunnel_port")
+            if checksum is None:
+                checksum = live_tun.tunnel_checksum if same_type else "nocsum"
+            if checksum == "remcsum" and tunnel_type != "gue":
+                _fail(o("tunnel_checksum"), checksum, "remcsum is only for tunnel_type gue")
+    return Destination(address=desired.address, port=port, method=method, weight=weight,
+                       upper_threshold=upper, lower_threshold=lower, tunnel_type=tunnel_type,
+                       tunnel_port=tunnel_port, tunnel_checksum=checksum)

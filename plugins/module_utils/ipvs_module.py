@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+# Copyright: lvs.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Glue shared by the IPVS modules: argument specs and the ipvsadm runner on AnsibleModule.
+
+Only this file and the modules know AnsibleModule; the logic is in ipvs_model, ipvs_diff,
+ipvs_apply and ipvsadm.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import (
+    METHODS,
+    PERSISTENCE_ENGINES,
+    PROTOCOLS,
+    SCHEDULERS,
+    TUNNEL_CHECKSUMS,
+    TUNNEL_TYPES,
+    ALL_FLAGS,
+    FAMILIES,
+)
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import ENVIRON, Ipvsadm
+
+
+def destination_options():
+    return dict(
+        address=dict(type="str", required=True),
+        port=dict(type="int"),
+        method=dict(type="str", choices=list(METHODS)),
+        weight=dict(type="int"),
+        upper_threshold=dict(type="int"),
+        lower_threshold=dict(type="int"),
+        tunnel_type=dict(type="str", choices=list(TUNNEL_TYPES)),
+        tunnel_port=dict(type="int"),
+        tunnel_checksum=dict(type="str", choices=list(TUNNEL_CHECKSUMS)),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+    )
+
+
+def service_options():
+    return dict(
+        protocol=dict(type="str", choices=list(PROTOCOLS)),
+        address=dict(type="str"),
+        port=dict(type="int"),
+        fwmark=dict(type="int"),
+        family=dict(type="str", choices=list(FAMILIES)),
+        scheduler=dict(type="str", choices=list(SCHEDULERS)),
+        scheduler_flags=dict(type="list", elements="str", choices=list(ALL_FLAGS)),
+        persistence_timeout=dict(type="int"),
+        persistence_netmask=dict(type="str"),
+        persistence_engine=dict(type="str", choices=list(PERSISTENCE_ENGINES) + ["none"]),
+        one_packet=dict(type="bool"),
+        destinations=dict(type="list", elements="dict", options=destination_options()),
+        purge_destinations=dict(type="bool", default=False),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+    )
+
+
+def ipvsadm_backend(module):
+    binary = module.get_bin_path("ipvsadm", required=True)
+
+    def run(argv, data=None):
+        return module.run_command(argv, data=data, binary_data=True, environ_update=ENVIRON,
+                                  check_rc=False)
+    return Ipvsadm(run, binary=binary)
