@@ -33,7 +33,7 @@ description:
   - The sysctl method (C(arp_ignore), C(arp_announce)) is the real_server role's business;
     use one method or both.
 author:
-  - lvs.cluster maintainers
+  - lvs.cluster maintainers (@lvs-cluster)
 options:
   vips:
     description:
@@ -123,7 +123,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 vips:
-  description: The VIPs whose ARP is suppressed after the run (or after it, in check mode), with the real IP outgoing ARP uses (null if the VIP has a drop rule only).
+  description:
+    - The VIPs whose ARP is suppressed after the run (in check mode, after it would have run),
+      with the real IP outgoing ARP uses (null if the VIP has a drop rule only).
   returned: always
   type: dict
   sample: {"192.0.2.10": "198.51.100.21"}

@@ -27,7 +27,7 @@ description:
     C(lvs.cluster fwmark <mark>), rewritten with C(iptables-restore --noflush) (and
     C(ip6tables-restore) for IPv6 VIPs), one transaction per address family.
 author:
-  - lvs.cluster maintainers
+  - lvs.cluster maintainers (@lvs-cluster)
 options:
   mark:
     description:
