@@ -243,8 +243,12 @@ def main():
             for argv in plan:
                 rc, out, err = _run(module, [binary] + argv)
                 if rc != 0:
-                    module.fail_json(msg="%s failed: %s (the commands before it were applied; run the module "
-                                         "again to converge)" % (" ".join([backend] + argv), err.strip()),
+                    hint = ""
+                    if "Operation not supported" in err:
+                        hint = " The kernel lacks what this back end needs; try backend=arptables-legacy."
+                    module.fail_json(msg="%s failed: %s (%s applied before it; run the module again to "
+                                         "converge).%s" % (" ".join([backend] + argv), err.strip(),
+                                                           "%d commands" % len(done) if done else "nothing was", hint),
                                      rc=rc, stderr=err, applied=done, **result)
                 done.append(" ".join([backend] + argv))
 
