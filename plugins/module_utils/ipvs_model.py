@@ -302,6 +302,15 @@ class DesiredService(object):
         return service_name(self.key)
 
 
+def _namer(prefix, names=None):
+    """The option name as the user wrote it (services[2].destinations[0].weight)."""
+    names = names or {}
+
+    def name_of(name):
+        return prefix + names.get(name, name)
+    return name_of
+
+
 def _choice(option, value, choices):
     if value is None:
         return None
@@ -317,8 +326,7 @@ def service_identity(params, prefix="", names=None):
     names maps a parameter to the option name used in messages (ipvs_destination calls the
     service's address "service_address").
     """
-    names = names or {}
-    o = lambda name: prefix + names.get(name, name)  # noqa: E731 (option names in messages)
+    o = _namer(prefix, names)
     fwmark = params.get("fwmark")
     protocol = params.get("protocol")
     address = params.get("address")
@@ -347,7 +355,7 @@ def service_identity(params, prefix="", names=None):
 
 
 def desired_destination(params, service_family, prefix=""):
-    o = lambda name: prefix + name  # noqa: E731
+    o = _namer(prefix)
     address, family = parse_address(o("address"), params.get("address"))
     if family != service_family:
         _fail(o("address"), params.get("address"),
@@ -380,7 +388,7 @@ def desired_destination(params, service_family, prefix=""):
 
 def desired_service(params, prefix=""):
     """A DesiredService from module-style parameters (a dict); raises ValidationError."""
-    o = lambda name: prefix + name  # noqa: E731
+    o = _namer(prefix)
     protocol, address, port, fwmark, family = service_identity(params, prefix)
     flags = params.get("scheduler_flags")
     if flags is not None:
@@ -431,7 +439,7 @@ def _pick(value, live, attribute, default):
 
 def resolve_service(desired, live):
     """The full Service (without destinations) the user wants, given the live one (or None)."""
-    o = lambda name: desired.prefix + name  # noqa: E731
+    o = _namer(desired.prefix)
     scheduler = _pick(desired.scheduler, live, "scheduler", DEFAULT_SCHEDULER)
     flags = desired.scheduler_flags
     if flags is None:
@@ -473,7 +481,7 @@ def resolve_service(desired, live):
 
 def resolve_destination(desired, service, live):
     """The full Destination wanted for `service` (a resolved Service), given the live one."""
-    o = lambda name: desired.prefix + name  # noqa: E731
+    o = _namer(desired.prefix)
     method = _pick(desired.method, live, "method", DEFAULT_METHOD)
     service_port = service.port if service.protocol != "fwmark" else 0
     port = desired.port

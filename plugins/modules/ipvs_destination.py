@@ -19,13 +19,13 @@ description:
     O(fwmark) and O(family). It must exist (see P(lvs.cluster.ipvs_service#module)); a real
     server for a service that does not exist is refused.
   - A change of weight, forwarding method, tunnel settings or thresholds is an in-place
-    edit (C(ipvsadm -e)): established connections survive it.
+    edit (C(ipvsadm -e)), so established connections survive it.
   - Options left out keep the value of an existing real server; a new one gets the default
     named in each option.
   - Bad input fails with a message naming the option and the value, and changes nothing.
   - To converge a whole pool in one call use O(lvs.cluster.ipvs_service#module:destinations).
 author:
-  - lvs.cluster maintainers
+  - lvs.cluster maintainers (@lvs-cluster)
 requirements:
   - ipvsadm (1.31 tested) on the target, and a kernel with IPVS (ip_vs).
 attributes:
@@ -38,6 +38,7 @@ attributes:
   platform:
     description: Linux with IPVS.
     platforms: posix
+    support: full
 options:
   protocol:
     description: Protocol of the service (with O(service_address) and O(service_port)).
@@ -153,13 +154,13 @@ destination:
   contains:
     address: {description: Address., type: str, returned: always, sample: 198.51.100.21}
     port: {description: Port., type: int, returned: always, sample: 8080}
-    method: {description: nat, dr or tun., type: str, returned: always, sample: nat}
+    method: {description: "nat, dr or tun.", type: str, returned: always, sample: nat}
     weight: {description: Weight., type: int, returned: always, sample: 100}
     upper_threshold: {description: Upper connection threshold., type: int, returned: always, sample: 0}
     lower_threshold: {description: Lower connection threshold., type: int, returned: always, sample: 0}
     tunnel_type: {description: Tunnel type (tun only)., type: str, returned: always, sample: null}
     tunnel_port: {description: GUE tunnel port., type: int, returned: always, sample: null}
-    tunnel_checksum: {description: Tunnel checksum (gue, gre)., type: str, returned: always, sample: null}
+    tunnel_checksum: {description: "Tunnel checksum (gue, gre).", type: str, returned: always, sample: null}
 diff:
   description: The real server before and after.
   returned: always
@@ -190,6 +191,7 @@ def main():
         mutually_exclusive=[("fwmark", "protocol"), ("fwmark", "service_address"), ("fwmark", "service_port")],
         supports_check_mode=True,
     )
+    scope, dest_key = [None], None
     try:
         backend = ipvsadm_backend(module)
         live = backend.read_table()

@@ -13,14 +13,14 @@ module: ipvs_info
 short_description: Read the live IPVS table as structured data
 version_added: 0.1.0
 description:
-  - Returns the IPVS (Linux Virtual Server) table of the target as data: every virtual
+  - Returns the IPVS (Linux Virtual Server) table of the target as data, that is every virtual
     service with its scheduler, flags and persistence, every real server with forwarding
     method, weight, thresholds, active and inactive connections, exact counters and rates,
     plus the connection timeouts and the connection sync daemons.
   - Reads C(ipvsadm -Sn) and C(ipvsadm -Ln --exact) with C(--thresholds), C(--stats),
     C(--rate), C(--timeout) and C(--daemon), always numeric and exact, in the C locale.
 author:
-  - lvs.cluster maintainers
+  - lvs.cluster maintainers (@lvs-cluster)
 requirements:
   - ipvsadm (1.31 tested) on the target, and a kernel with IPVS (ip_vs).
 extends_documentation_fragment: []
@@ -34,6 +34,7 @@ attributes:
   platform:
     description: Linux with IPVS.
     platforms: posix
+    support: full
 options: {}
 """
 

@@ -32,7 +32,7 @@ description:
     line, services that were only partly changed are rolled back to their state before the
     call, and the failure reports which services were fully applied (RV(applied)).
 author:
-  - lvs.cluster maintainers
+  - lvs.cluster maintainers (@lvs-cluster)
 requirements:
   - ipvsadm (1.31 tested) on the target, and a kernel with IPVS (ip_vs).
 extends_documentation_fragment: []
@@ -46,6 +46,7 @@ attributes:
   platform:
     description: Linux with IPVS.
     platforms: posix
+    support: full
 notes:
   - C(ipvsadm -R) goes on after a line the kernel refuses and exits with the status of the
     last line only; the module therefore judges a batch by C(ipvsadm)'s error output and by
@@ -54,67 +55,67 @@ notes:
     them negative).
   - Marking packets (iptables, nftables) is not done here; see the P(lvs.cluster.fwmark#module) module.
 options:
-  protocol:
+  protocol: &protocol
     description:
       - Protocol of the virtual service. Give it with O(address) and O(port); leave it out
         for a firewall-mark service (O(fwmark)).
     type: str
     choices: [tcp, udp, sctp]
-  address:
+  address: &address
     description:
       - Virtual IP address (IPv4 or IPv6; no host names).
     type: str
-  port:
+  port: &port
     description:
       - Port of the virtual service, 0-65535. V(0) (all ports) only for a persistent service.
     type: int
-  fwmark:
+  fwmark: &fwmark
     description:
       - Firewall mark (1 to 4294967295) identifying a firewall-mark service, instead of
         O(protocol), O(address) and O(port).
     type: int
-  family:
+  family: &family
     description:
       - Address family of a firewall-mark service (a mark exists once per family).
       - For an address service it may be given and must match the address.
       - Default V(ipv4) for a firewall-mark service.
     type: str
     choices: [ipv4, ipv6]
-  scheduler:
+  scheduler: &scheduler
     description:
       - Scheduling algorithm. Default V(wlc) for a new service.
       - V(twos) needs a kernel with ip_vs_twos (Linux 6.4 or later); older kernels refuse it.
     type: str
     choices: [rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos]
-  scheduler_flags:
+  scheduler_flags: &scheduler_flags
     description:
       - Scheduler flags; V(sh-fallback) and V(sh-port) only with the V(sh) scheduler,
         V(mh-fallback) and V(mh-port) only with V(mh). V([]) clears them.
     type: list
     elements: str
     choices: [sh-fallback, sh-port, mh-fallback, mh-port]
-  persistence_timeout:
+  persistence_timeout: &persistence_timeout
     description:
       - Persistence timeout in seconds (1 to 2678400); V(0) makes the service not
         persistent. Default V(0) for a new service.
     type: int
-  persistence_netmask:
+  persistence_netmask: &persistence_netmask
     description:
       - Granularity of persistence. For IPv4 a netmask (V(255.255.255.0)) or a prefix length
         (V(24), converted to a netmask); for IPv6 a prefix length (V(64)).
       - Default host granularity (V(255.255.255.255) or V(128)). Needs persistence.
     type: str
-  persistence_engine:
+  persistence_engine: &persistence_engine
     description:
       - Alternative persistence engine; V(none) removes it. Needs persistence.
     type: str
     choices: [sip, none]
-  one_packet:
+  one_packet: &one_packet
     description:
       - One-packet scheduling (each UDP datagram scheduled on its own). Only for udp and
         firewall-mark services. Default V(false) for a new service.
     type: bool
-  destinations:
+  destinations: &destinations
     description:
       - Real servers of the service. Leave out to leave the real servers alone.
       - Listed ones are added or changed in place; unlisted ones stay unless
@@ -161,12 +162,12 @@ options:
         type: str
         choices: [present, absent]
         default: present
-  purge_destinations:
+  purge_destinations: &purge_destinations
     description:
       - With O(destinations), remove the service's real servers that are not listed.
     type: bool
     default: false
-  state:
+  state: &state
     description:
       - V(absent) removes the service with its real servers.
     type: str
@@ -182,6 +183,21 @@ options:
       - Mutually exclusive with the single-service options.
     type: list
     elements: dict
+    suboptions:
+      protocol: *protocol
+      address: *address
+      port: *port
+      fwmark: *fwmark
+      family: *family
+      scheduler: *scheduler
+      scheduler_flags: *scheduler_flags
+      persistence_timeout: *persistence_timeout
+      persistence_netmask: *persistence_netmask
+      persistence_engine: *persistence_engine
+      one_packet: *one_packet
+      destinations: *destinations
+      purge_destinations: *purge_destinations
+      state: *state
   purge_services:
     description:
       - With O(services), remove every service of the table that is not listed
@@ -259,14 +275,14 @@ service:
   returned: when O(services) is not used
   type: dict
   contains:
-    protocol: {description: tcp, udp, sctp or fwmark., type: str, returned: always, sample: tcp}
+    protocol: {description: "tcp, udp, sctp or fwmark.", type: str, returned: always, sample: tcp}
     address: {description: Virtual address (null for fwmark)., type: str, returned: always, sample: 192.0.2.10}
     port: {description: Port (null for fwmark)., type: int, returned: always, sample: 80}
     fwmark: {description: Firewall mark (null unless fwmark)., type: int, returned: always, sample: null}
     family: {description: ipv4 or ipv6., type: str, returned: always, sample: ipv4}
     scheduler: {description: Scheduler., type: str, returned: always, sample: wlc}
     scheduler_flags: {description: Scheduler flags., type: list, elements: str, returned: always, sample: []}
-    persistence_timeout: {description: Persistence timeout, 0 when not persistent., type: int, returned: always, sample: 0}
+    persistence_timeout: {description: "Persistence timeout, 0 when not persistent.", type: int, returned: always, sample: 0}
     persistence_netmask: {description: Persistence netmask (IPv4) or prefix length (IPv6); null when not persistent., type: raw,
                           returned: always, sample: null}
     persistence_engine: {description: Persistence engine or null., type: str, returned: always, sample: null}

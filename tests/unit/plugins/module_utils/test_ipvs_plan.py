@@ -29,6 +29,10 @@ def plan(live, *services, purge=False):
     return operations(live, targets, scope), targets, scope
 
 
+def plan_ops(live, *services, **options):
+    return plan(live, *services, **options)[0]
+
+
 def lines(ops):
     return [" ".join(ipvsadm.render_operation(op)) for op in ops]
 
@@ -50,12 +54,12 @@ def test_live_services_restated_change_nothing():
         spec["destinations"] = [d.to_dict() for d in service.destinations.values()]
         spec["purge_destinations"] = True
         specs.append(spec)
-    ops, _, _ = plan(live, *specs, purge=True)
+    ops = plan(live, *specs, purge=True)[0]
     assert ops == []
 
 
 def test_omitted_options_keep_live_values():
-    ops, targets, _ = plan(live_table(), dict(WEB))
+    ops, targets, _scope = plan(live_table(), dict(WEB))
     assert ops == []
     assert targets[("tcp", "192.0.2.10", 80)].scheduler == "wrr"
 
@@ -64,25 +68,25 @@ def test_omitted_options_keep_live_values():
 
 def test_scheduler_change_is_one_edit_with_full_settings():
     live = live_table()
-    ops, _, _ = plan(live, dict(WEB, scheduler="rr"))
+    ops = plan(live, dict(WEB, scheduler="rr"))[0]
     assert lines(ops) == ["-E -t 192.0.2.10:80 -s rr"]
-    ops, _, _ = plan(live, {"protocol": "tcp", "address": "192.0.2.10", "port": 0, "persistence_timeout": 600})
+    ops = plan(live, {"protocol": "tcp", "address": "192.0.2.10", "port": 0, "persistence_timeout": 600})[0]
     # -E without -M would reset the mask: the live mask is kept and rendered
     assert lines(ops) == ["-E -t 192.0.2.10:0 -s wlc -p 600 -M 255.255.255.0"]
 
 
 def test_persistence_off_and_flags_cleared_in_place():
     live = live_table()
-    ops, _, _ = plan(live, {"protocol": "udp", "address": "192.0.2.10", "port": 5060, "persistence_timeout": 0,
-                            "one_packet": False})
+    ops = plan_ops(live, {"protocol": "udp", "address": "192.0.2.10", "port": 5060, "persistence_timeout": 0,
+                          "one_packet": False})
     assert lines(ops) == ["-E -u 192.0.2.10:5060 -s rr"]
-    ops, _, _ = plan(live, {"protocol": "udp", "address": "192.0.2.10", "port": 53, "scheduler": "rr"})
+    ops = plan(live, {"protocol": "udp", "address": "192.0.2.10", "port": 53, "scheduler": "rr"})[0]
     assert lines(ops) == ["-E -u 192.0.2.10:53 -s rr"]  # sh flags cannot stay on rr
 
 
 def test_destination_changes_are_edits_and_keep_thresholds():
     live = live_table()
-    ops, _, _ = plan(live, dict(WEB, destinations=[
+    ops = plan_ops(live, dict(WEB, destinations=[
         {"address": "198.51.100.21", "port": 8080, "weight": 7},
         {"address": "198.51.100.22", "method": "nat"},
         {"address": "198.51.100.23", "method": "tun", "tunnel_type": "gue", "tunnel_port": 6080},
@@ -97,36 +101,36 @@ def test_destination_changes_are_edits_and_keep_thresholds():
 
 def test_purge_destinations_and_services():
     live = live_table()
-    ops, _, _ = plan(live, dict(WEB, destinations=[{"address": "198.51.100.22"}], purge_destinations=True))
+    ops = plan(live, dict(WEB, destinations=[{"address": "198.51.100.22"}], purge_destinations=True))[0]
     assert lines(ops) == ["-d -t 192.0.2.10:80 -r 198.51.100.21:8080", "-d -t 192.0.2.10:80 -r 198.51.100.23:80"]
-    ops, _, _ = plan(live, dict(WEB), purge=True)
+    ops = plan(live, dict(WEB), purge=True)[0]
     assert len(ops) == len(live) - 1 and all(op[0] == "delete_service" for op in ops)
     assert "-D -f 3000000000" in lines(ops) and "-D -f 4294967295 -6" in lines(ops)
 
 
 def test_new_service_with_pool_and_identity_change():
     live = live_table()
-    ops, _, _ = plan(live, {"fwmark": 2 ** 31 + 5, "family": "ipv6", "persistence_timeout": 30,
-                            "persistence_netmask": "/64",
-                            "destinations": [{"address": "2001:DB8:51:0::21", "method": "nat", "port": 80}]})
+    ops = plan_ops(live, {"fwmark": 2 ** 31 + 5, "family": "ipv6", "persistence_timeout": 30,
+                          "persistence_netmask": "/64",
+                          "destinations": [{"address": "2001:DB8:51:0::21", "method": "nat", "port": 80}]})
     assert lines(ops) == ["-A -f 2147483653 -6 -s wlc -p 30 -M 64",
                           "-a -f 2147483653 -6 -r [2001:db8:51::21]:80 -m -w 1 -x 0 -y 0"]
     # another port is another service: added, the old one stays (no purge)
-    ops, _, _ = plan(live, dict(WEB, port=8081))
+    ops = plan(live, dict(WEB, port=8081))[0]
     assert lines(ops) == ["-A -t 192.0.2.10:8081 -s wlc"]
 
 
 def test_ipv4_prefix_length_netmask_is_rendered_dotted():
-    ops, _, _ = plan({}, {"protocol": "tcp", "address": "192.0.2.10", "port": 443, "persistence_timeout": 60,
-                          "persistence_netmask": "24"})
+    ops = plan_ops({}, {"protocol": "tcp", "address": "192.0.2.10", "port": 443, "persistence_timeout": 60,
+                        "persistence_netmask": "24"})
     assert lines(ops) == ["-A -t 192.0.2.10:443 -s wlc -p 60 -M 255.255.255.0"]
 
 
 def test_absent():
     live = live_table()
-    ops, _, _ = plan(live, dict(WEB, state="absent"))
+    ops = plan(live, dict(WEB, state="absent"))[0]
     assert lines(ops) == ["-D -t 192.0.2.10:80"]
-    ops, _, _ = plan({}, dict(WEB, state="absent"))
+    ops = plan({}, dict(WEB, state="absent"))[0]
     assert ops == []
 
 
@@ -212,9 +216,9 @@ class FakeKernel:
     restore-refused-midway.out: a refused line is reported on stderr, the batch goes on,
     the exit status is the last line's."""
 
-    def __init__(self, table, refuse=lambda line: False):
+    def __init__(self, table, refuse=None):
         self.table = table
-        self.refuse = refuse
+        self.refuse = refuse or (lambda line: False)
         self.batches = []
 
     def read_table(self):
