@@ -8,8 +8,7 @@ Run from the repository root with the lab up (honours LVS_LAB_INSTANCE / LVS_LAB
 In one run, on router1's real IPVS kernel:
   1. converge SERVICES x DESTINATIONS from an empty table,
   2. re-check it unchanged,
-  3. change 10% of the weights (one real server in every service... of every 10th
-     destination overall),
+  3. change 10% of the weights (every 10th real server, counted over the whole table),
 each through the module and raw: `ipvsadm -R` of the same change set (for 2: `ipvsadm -Sn`).
 
 "Through the module" = the module's AnsiballZ payload that Ansible itself built for
