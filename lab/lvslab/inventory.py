@@ -1,7 +1,7 @@
 """The lab's Ansible inventory (.lab/inventory.yml), usable as-is from the repository root."""
 
 from . import topology as topo
-from .paths import SSH_CONFIG
+from .paths import ANSIBLE_CONTROL_DIR, SSH_CONFIG
 
 
 def host_vars(guest):
@@ -25,6 +25,9 @@ def inventory():
             "vars": {
                 # Names resolve through the lab's ssh_config: addresses, key, ProxyCommand.
                 "ansible_ssh_common_args": f"-F {SSH_CONFIG}",
+                # Every lab instance has the same guest names and addresses: Ansible's
+                # shared connections must not carry one lab's tasks into another's guests.
+                "ansible_control_path_dir": ANSIBLE_CONTROL_DIR,
                 "ansible_user": "root",
                 "ansible_python_interpreter": "/usr/bin/python3",
                 "ansible_pipelining": True,

@@ -8,7 +8,7 @@ import time
 from . import base, guest as guests, network, remote
 from . import topology as topo
 from .inventory import render
-from .paths import INVENTORY, OWNER_FILE, STATE
+from .paths import ANSIBLE_CONTROL_DIR, INVENTORY, OWNER_FILE, STATE
 from .run import CommandError, run, say
 
 
@@ -126,6 +126,7 @@ def down():
                 pass
         network.delete_netns(netns)
     shutil.rmtree(os.path.join(STATE, "guests"), ignore_errors=True)
+    shutil.rmtree(ANSIBLE_CONTROL_DIR, ignore_errors=True)
     for path in (INVENTORY, OWNER_FILE):
         if os.path.exists(path):
             os.remove(path)

@@ -9,6 +9,7 @@ STATE = os.environ.get("LVS_LAB_STATE", os.path.join(REPO, ".lab"))
 SSH_DIR = os.path.join(STATE, "ssh")
 SSH_KEY = os.path.join(SSH_DIR, "id_ed25519")
 SSH_CONFIG = os.path.join(STATE, "ssh_config")
+ANSIBLE_CONTROL_DIR = os.path.join(STATE, "ansible-cp")   # Ansible's SSH control sockets
 INVENTORY = os.path.join(STATE, "inventory.yml")
 UML_DIR = os.path.join(STATE, "uml")        # UML's umid/pid/mconsole files
 

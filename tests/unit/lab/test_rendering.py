@@ -5,7 +5,7 @@ import yaml
 from lvslab import guest as guests
 from lvslab import inventory, remote
 from lvslab import topology as topo
-from lvslab.paths import SSH_CONFIG
+from lvslab.paths import ANSIBLE_CONTROL_DIR, SSH_CONFIG, STATE
 
 
 def test_inventory_is_yaml_with_every_guest_in_its_group():
@@ -22,6 +22,9 @@ def test_inventory_connects_through_the_labs_ssh_config():
     settings = yaml.safe_load(inventory.render())["all"]["vars"]
     assert settings["ansible_ssh_common_args"] == f"-F {SSH_CONFIG}"
     assert settings["ansible_pipelining"] is True
+    # Per lab state dir, so two labs with the same guest names never share a connection.
+    assert settings["ansible_control_path_dir"] == ANSIBLE_CONTROL_DIR
+    assert ANSIBLE_CONTROL_DIR.startswith(STATE)
     assert settings["lab_client_netns"] == topo.CLIENT_NETNS
 
 
