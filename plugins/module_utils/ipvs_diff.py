@@ -127,7 +127,9 @@ def operations(current, targets, scope):
             for dest in sorted_destinations(target.destinations.values()):
                 ops.append(("add_destination", target, dest))
             continue
-        if live.settings() != target.settings():
+        if live == target:
+            continue  # nothing to do: no need to sort its pool
+        if live.settings_tuple() != target.settings_tuple():
             ops.append(("edit_service", target, None))
         for dest in sorted_destinations(live.destinations.values()):
             if dest.key not in target.destinations:
@@ -136,16 +138,25 @@ def operations(current, targets, scope):
             old = live.destinations.get(dest.key)
             if old is None:
                 ops.append(("add_destination", target, dest))
-            elif old != dest:
+            elif old.as_tuple() != dest.as_tuple():
                 ops.append(("edit_destination", target, dest))
     return ops
 
 
 def apply_operations(table, ops):
-    """The table after ops, predicted (check mode uses it; tests compare it to the kernel)."""
-    result = dict((key, service.copy()) for key, service in table.items())
+    """The table after ops, predicted (check mode uses it; tests compare it to the kernel).
+
+    Only the services the operations touch are copied; the others are the same objects as in
+    `table` (neither is changed afterwards).
+    """
+    result = dict(table)
+    copied = set()
     for kind, service, dest in ops:
         key = service.key
+        if key not in copied:
+            copied.add(key)
+            if key in result:
+                result[key] = result[key].copy()
         if kind == "delete_service":
             result.pop(key, None)
         elif kind == "add_service":

@@ -62,20 +62,31 @@ def _int(option, value, low, high):
     return number
 
 
+_PARSED_ADDRESSES = {}
+
+
 def parse_address(option, value):
     """(normalised text, family) of an IPv4 or IPv6 literal; brackets are allowed for IPv6."""
     if value is None or str(value).strip() == "":
         _fail(option, value, "an IPv4 or IPv6 address is required")
     text = str(value).strip()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
+    known = _PARSED_ADDRESSES.get(text)
+    if known is not None:
+        return known
+    literal = text
+    if literal.startswith("[") and literal.endswith("]"):
+        literal = literal[1:-1]
     try:
-        address = ipaddress.ip_address(text)
+        address = ipaddress.ip_address(literal)
     except ValueError:
         _fail(option, value, "is not an IPv4 or IPv6 address (host names are not accepted)")
     if address.version == 6:
-        return address.compressed, "ipv6"
-    return str(address), "ipv4"
+        known = (address.compressed, "ipv6")
+    else:
+        known = (str(address), "ipv4")
+    # a list of services repeats its addresses: parse each text once (only valid ones are kept)
+    _PARSED_ADDRESSES[text] = known
+    return known
 
 
 def format_hostport(address, port):
@@ -139,8 +150,13 @@ class Destination(object):
     def key(self):
         return (self.address, self.port)
 
+    def as_tuple(self):
+        """The FIELDS as a tuple: what equality compares (cheaper than to_dict())."""
+        return (self.address, self.port, self.method, self.weight, self.upper_threshold,
+                self.lower_threshold, self.tunnel_type, self.tunnel_port, self.tunnel_checksum)
+
     def to_dict(self):
-        return dict((name, getattr(self, name)) for name in self.FIELDS)
+        return dict(zip(self.FIELDS, self.as_tuple()))
 
     def copy(self, **changes):
         values = self.to_dict()
@@ -148,7 +164,7 @@ class Destination(object):
         return Destination(**values)
 
     def __eq__(self, other):
-        return isinstance(other, Destination) and self.to_dict() == other.to_dict()
+        return isinstance(other, Destination) and self.as_tuple() == other.as_tuple()
 
     def __ne__(self, other):
         return not self == other
@@ -197,8 +213,14 @@ class Service(object):
     def name(self):
         return service_name(self.key)
 
+    def settings_tuple(self):
+        """The FIELDS as a tuple (settings() without building a dict)."""
+        return (self.protocol, self.address, self.port, self.fwmark, self.family, self.scheduler,
+                self.scheduler_flags, self.persistence_timeout, self.persistence_netmask,
+                self.persistence_engine, self.one_packet)
+
     def settings(self):
-        return dict((name, getattr(self, name)) for name in self.FIELDS)
+        return dict(zip(self.FIELDS, self.settings_tuple()))
 
     def to_dict(self):
         result = self.settings()
@@ -213,7 +235,18 @@ class Service(object):
         return Service(destinations=destinations, **values)
 
     def __eq__(self, other):
-        return isinstance(other, Service) and self.to_dict() == other.to_dict()
+        # The same as comparing to_dict(): the destinations are keyed by (address, port), so
+        # the same keys with equal entries is the same sorted list.
+        if not isinstance(other, Service) or self.settings_tuple() != other.settings_tuple():
+            return False
+        mine, theirs = self.destinations, other.destinations
+        if len(mine) != len(theirs):
+            return False
+        for key, dest in mine.items():
+            other_dest = theirs.get(key)
+            if other_dest is None or dest.as_tuple() != other_dest.as_tuple():
+                return False
+        return True
 
     def __ne__(self, other):
         return not self == other
@@ -228,11 +261,18 @@ def service_name(key):
     return "%s %s" % (key[0], format_hostport(key[1], key[2]))
 
 
+_SORT_KEYS = {}
+
+
 def _address_sort_key(address):
     if address is None:
         return (0, 0)
-    parsed = ipaddress.ip_address(address)
-    return (parsed.version, int(parsed))
+    key = _SORT_KEYS.get(address)
+    if key is None:
+        # a table repeats its real servers' addresses: parse each once
+        parsed = ipaddress.ip_address(address)
+        key = _SORT_KEYS[address] = (parsed.version, int(parsed))
+    return key
 
 
 def sorted_destinations(destinations):
