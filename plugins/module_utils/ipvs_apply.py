@@ -32,21 +32,25 @@ class ApplyError(RuntimeError):
         self.result = result
 
 
-def converge(backend, live, targets, scope, check_mode=False):
+def converge(backend, live, targets, scope, check_mode=False, compact=False, diff=True):
     """Make the live table match targets for the keys in scope.
 
     backend: an ipvsadm.Ipvsadm (read_table, restore). live: the table read before.
     Returns a result dict (changed, commands, before, after); raises ApplyError (with the
     same kind of dict, plus applied / rolled_back / stderr) when the kernel refused a line.
+    before / after list every service in scope; with compact=True they list only the
+    services that change, and only when diff is true (else they are left out), and the
+    result has a summary (see summarise) instead.
     """
     ops = operations(live, targets, scope)
     predicted = apply_operations(live, ops)
+    touched = set(op[1].key for op in ops)
+    changed_keys = [key for key in scope if key in touched]
     result = {
         "changed": bool(ops),
         "commands": [" ".join(render_operation(op)) for op in ops],
-        "before": snapshot(live, scope),
-        "after": snapshot(predicted, scope),
     }
+    _report(result, live, predicted, scope, changed_keys, compact, diff)
     if not ops or check_mode:
         return result
     rc, _out, err = backend.restore(ops)
@@ -65,13 +69,14 @@ def converge(backend, live, targets, scope, check_mode=False):
             rollback_error = (rb_err or "").strip() or "rc=%s" % rb_rc
         now = backend.read_table()
         rolled_back = [service_name(key) for key in partial if now.get(key) == live.get(key)]
+    changed_keys = [key for key in scope if now.get(key) != live.get(key)]
     result.update({
-        "changed": any(now.get(key) != live.get(key) for key in scope),
-        "after": snapshot(now, scope),
+        "changed": bool(changed_keys),
         "applied": [service_name(key) for key in applied],
         "rolled_back": rolled_back,
         "stderr": (err or "").strip(),
     })
+    _report(result, live, now, scope, changed_keys, compact, diff)
     message = "ipvsadm -R refused part of the change (rc=%s): %s" % (rc, (err or "").strip() or "no message")
     message += "; fully applied: %s" % (", ".join(result["applied"]) or "none")
     if partial:
@@ -80,3 +85,43 @@ def converge(backend, live, targets, scope, check_mode=False):
         if not_back:
             message += "; COULD NOT ROLL BACK: %s (%s)" % (", ".join(not_back), rollback_error)
     raise ApplyError(message, result)
+
+
+def _report(result, before, after, scope, changed_keys, compact, diff):
+    if not compact:
+        result["before"] = snapshot(before, scope)
+        result["after"] = snapshot(after, scope)
+        return
+    result["summary"] = summarise(before, after, scope, changed_keys)
+    if diff:
+        result["before"] = snapshot(before, changed_keys)
+        result["after"] = snapshot(after, changed_keys)
+    else:
+        result.pop("before", None)
+        result.pop("after", None)
+
+
+def summarise(before, after, scope, changed_keys):
+    """Counts and names instead of the whole table (the list form of ipvs_service).
+
+    services / destinations: the services in scope after the task and their real servers;
+    added / changed / removed: the names of the services that changed, by kind;
+    unchanged: how many services in scope stayed as they were.
+    """
+    added, changed, removed = [], [], []
+    for key in changed_keys:
+        if before.get(key) is None:
+            added.append(service_name(key))
+        elif after.get(key) is None:
+            removed.append(service_name(key))
+        else:
+            changed.append(service_name(key))
+    present = [after[key] for key in scope if after.get(key) is not None]
+    return {
+        "services": len(present),
+        "destinations": sum(len(service.destinations) for service in present),
+        "added": added,
+        "changed": changed,
+        "removed": removed,
+        "unchanged": len(scope) - len(changed_keys),
+    }

@@ -41,7 +41,7 @@ attributes:
     description: Predicts exactly what a real run changes (RV(commands), RV(diff)), changing nothing.
     support: full
   diff_mode:
-    description: Before and after state of the services concerned.
+    description: Before and after state of the service (single-service form), or of the services that change (list form).
     support: full
   platform:
     description: Linux with IPVS.
@@ -294,11 +294,23 @@ service:
       returned: always
       sample: [{address: 198.51.100.21, port: 80, method: nat, weight: 1, upper_threshold: 0, lower_threshold: 0,
                 tunnel_type: null, tunnel_port: null, tunnel_checksum: null}]
-services:
-  description: The services concerned after the task (list form), as in RV(service).
+summary:
+  description:
+    - What the task did to the services concerned (list form), in counts and names instead of
+      the whole table (a list of 1,000 services returns a few names, not 11,000 entries).
+    - The state of the services that changed is in RV(diff) in diff mode; the whole table is
+      read by P(lvs.cluster.ipvs_info#module).
   returned: when O(services) is used
-  type: list
-  elements: dict
+  type: dict
+  contains:
+    services: {description: Services concerned (listed or purged) that exist after the task., type: int, returned: always, sample: 1000}
+    destinations: {description: Their real servers after the task., type: int, returned: always, sample: 10000}
+    added: {description: Services created., type: list, elements: str, returned: always, sample: ["tcp 192.0.2.10:80"]}
+    changed: {description: Services changed in place (settings or real servers)., type: list, elements: str, returned: always,
+              sample: ["fwmark 80"]}
+    removed: {description: Services removed., type: list, elements: str, returned: always, sample: ["tcp [2001:db8:2::10]:443"]}
+    unchanged: {description: Number of services concerned left as they were., type: int, returned: always, sample: 997}
+  sample: {services: 2, destinations: 6, added: ["tcp 192.0.2.10:80"], changed: [], removed: [], unchanged: 1}
 applied:
   description: After a kernel refusal, the services whose change was fully applied.
   returned: failure after a partly refused batch
@@ -312,8 +324,11 @@ rolled_back:
   elements: str
   sample: ["tcp 192.0.2.10:81"]
 diff:
-  description: Before and after state of the services concerned (also shown with C(--diff)).
-  returned: always
+  description:
+    - Before and after state of the service (single-service form), as in RV(service).
+    - In the list form, before and after state of only the services that change (added,
+      changed or removed), and only in diff mode (C(--diff) or C(diff: true)).
+  returned: always in the single-service form; in diff mode in the list form
   type: dict
   sample: {before: {services: []}, after: {services: [{protocol: tcp, address: 192.0.2.10, port: 80}]}}
 """
@@ -357,7 +372,8 @@ def main():
         backend = ipvsadm_backend(module)
         live = backend.read_table()
         targets, scope = plan_services(live, desired, params["purge_services"] if list_form else False)
-        result = converge(backend, live, targets, scope, check_mode=module.check_mode)
+        result = converge(backend, live, targets, scope, check_mode=module.check_mode,
+                          compact=list_form, diff=module._diff)
     except ValidationError as error:
         module.fail_json(msg=str(error), changed=False)
     except (IpvsadmError, ParseError) as error:
@@ -370,10 +386,11 @@ def main():
 
 def _shape(result, list_form):
     shaped = dict(result)
-    before, after = shaped.pop("before"), shaped.pop("after")
+    before, after = shaped.pop("before", None), shaped.pop("after", None)
     if list_form:
-        shaped["services"] = after
-        shaped["diff"] = {"before": {"services": before}, "after": {"services": after}}
+        # a summary (in result already); before / after only in diff mode, only what changes
+        if before is not None:
+            shaped["diff"] = {"before": {"services": before}, "after": {"services": after}}
     else:
         shaped["service"] = after[0] if after else None
         shaped["diff"] = {"before": before[0] if before else {}, "after": after[0] if after else {}}

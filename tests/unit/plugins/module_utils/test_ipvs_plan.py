@@ -278,3 +278,42 @@ def test_refusal_midway_rolls_back_the_half_applied_pool_and_reports_the_applied
     assert "fully applied: tcp 192.0.2.10:90" in str(error.value)
     assert "rolled back" in str(error.value)
     assert len(kernel.batches) == 2  # the change, then the roll back
+
+
+def test_compact_report_counts_and_names_only_what_changes():
+    live = live_table()
+    kernel = FakeKernel(live_table())
+    desired = [desired_service(dict(WEB, scheduler="rr")),                              # changed
+               desired_service({"protocol": "tcp", "address": "192.0.2.10", "port": 7}),  # unchanged
+               desired_service({"protocol": "tcp", "address": "192.0.2.10", "port": 91,   # added
+                                "destinations": [{"address": "198.51.100.21"}]}),
+               desired_service({"protocol": "tcp", "address": "192.0.2.10", "port": 85, "state": "absent"})]
+    targets, scope = plan_services(live, desired)
+    result = converge(kernel, live, targets, scope, compact=True, diff=False)
+    assert "before" not in result and "after" not in result
+    assert result["summary"] == {"services": 3, "destinations": 3 + 2 + 1, "added": ["tcp 192.0.2.10:91"],
+                                 "changed": ["tcp 192.0.2.10:80"], "removed": ["tcp 192.0.2.10:85"], "unchanged": 1}
+    assert result["commands"] == ["-D -t 192.0.2.10:85", "-E -t 192.0.2.10:80 -s rr", "-A -t 192.0.2.10:91 -s wlc",
+                                  "-a -t 192.0.2.10:91 -r 198.51.100.21:91 -g -w 1 -x 0 -y 0"]
+    # in diff mode, before / after hold the services that change, and only those
+    live = kernel.read_table()
+    targets, scope = plan_services(live, [desired_service(dict(WEB, scheduler="wrr")),
+                                          desired_service({"protocol": "tcp", "address": "192.0.2.10", "port": 7})])
+    result = converge(kernel, live, targets, scope, compact=True, diff=True, check_mode=True)
+    assert [s["port"] for s in result["before"]] == [80] and result["before"][0]["scheduler"] == "rr"
+    assert [s["port"] for s in result["after"]] == [80] and result["after"][0]["scheduler"] == "wrr"
+    assert result["summary"]["changed"] == ["tcp 192.0.2.10:80"] and result["summary"]["unchanged"] == 1
+
+
+def test_compact_report_after_a_refusal_names_what_changed():
+    live = live_table()
+    kernel = FakeKernel(live_table(), refuse=lambda line: "198.51.100.29" in line)
+    desired = [desired_service(dict(WEB, scheduler="rr", destinations=[{"address": "198.51.100.29", "method": "nat"}])),
+               desired_service({"protocol": "tcp", "address": "192.0.2.10", "port": 90})]
+    targets, scope = plan_services(live, desired)
+    with pytest.raises(ApplyError) as error:
+        converge(kernel, live, targets, scope, compact=True, diff=True)
+    result = error.value.result
+    assert result["summary"]["added"] == ["tcp 192.0.2.10:90"] and result["summary"]["changed"] == []
+    assert result["rolled_back"] == ["tcp 192.0.2.10:80"]
+    assert [s["port"] for s in result["after"]] == [90] and result["before"] == []
