@@ -326,8 +326,8 @@ rolled_back:
 diff:
   description:
     - Before and after state of the service (single-service form), as in RV(service).
-    - In the list form, before and after state of only the services that change (added,
-      changed or removed), and only in diff mode (C(--diff) or C(diff: true)).
+    - "In the list form, before and after state of only the services that change (added,
+      changed or removed), and only in diff mode (C(--diff) or C(diff: true))."
   returned: always in the single-service form; in diff mode in the list form
   type: dict
   sample: {before: {services: []}, after: {services: [{protocol: tcp, address: 192.0.2.10, port: 80}]}}
