@@ -23,7 +23,16 @@ def ensure():
         say(f"importing the base tree as {name}")
         _import(tree, name)
     podman(["tag", name, f"{REPOSITORY}:latest"])
+    _remove_older(name)
     return name
+
+
+def _remove_older(current):
+    """Images of earlier base trees are dead weight once the tree changed."""
+    listed = podman(["images", "--format", "{{.Repository}}:{{.Tag}}", REPOSITORY]).stdout.split()
+    for name in listed:
+        if name not in (current, f"{REPOSITORY}:latest"):
+            podman(["rmi", name], check=False)
 
 
 def _import(tree, name):
