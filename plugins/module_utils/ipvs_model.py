@@ -173,7 +173,21 @@ class Destination(object):
         return "Destination(%r)" % (self.to_dict(),)
 
 
-class Service(object):
+class _ServiceIdentity(object):
+    """What names a virtual service, for live (Service) and wanted (DesiredService) ones alike."""
+
+    @property
+    def key(self):
+        if self.protocol == "fwmark":
+            return ("fwmark", self.family, self.fwmark)
+        return (self.protocol, self.address, self.port)
+
+    @property
+    def name(self):
+        return service_name(self.key)
+
+
+class Service(_ServiceIdentity):
     """One virtual service with its destinations (an ordered dict key -> Destination)."""
 
     FIELDS = ("protocol", "address", "port", "fwmark", "family", "scheduler", "scheduler_flags",
@@ -202,16 +216,6 @@ class Service(object):
         self.destinations = {}
         for destination in destinations or ():
             self.destinations[destination.key] = destination
-
-    @property
-    def key(self):
-        if self.protocol == "fwmark":
-            return ("fwmark", self.family, self.fwmark)
-        return (self.protocol, self.address, self.port)
-
-    @property
-    def name(self):
-        return service_name(self.key)
 
     def settings_tuple(self):
         """The FIELDS as a tuple (settings() without building a dict)."""
@@ -311,7 +315,7 @@ class DesiredDestination(object):
         self.prefix = prefix
 
 
-class DesiredService(object):
+class DesiredService(_ServiceIdentity):
     def __init__(self, protocol, address, port, fwmark, family, scheduler, scheduler_flags,
                  persistence_timeout, persistence_netmask, persistence_engine, one_packet,
                  destinations, purge_destinations, state="present", prefix=""):
@@ -330,16 +334,6 @@ class DesiredService(object):
         self.purge_destinations = purge_destinations
         self.state = state
         self.prefix = prefix
-
-    @property
-    def key(self):
-        if self.protocol == "fwmark":
-            return ("fwmark", self.family, self.fwmark)
-        return (self.protocol, self.address, self.port)
-
-    @property
-    def name(self):
-        return service_name(self.key)
 
 
 def _namer(prefix, names=None):

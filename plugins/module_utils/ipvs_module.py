@@ -21,7 +21,8 @@ from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import (
     ALL_FLAGS,
     FAMILIES,
 )
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import ENVIRON, Ipvsadm
+from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import Ipvsadm
 
 
 def destination_options():
@@ -59,9 +60,4 @@ def service_options():
 
 
 def ipvsadm_backend(module):
-    binary = module.get_bin_path("ipvsadm", required=True)
-
-    def run(argv, data=None):
-        return module.run_command(argv, data=data, binary_data=True, environ_update=ENVIRON,
-                                  check_rc=False)
-    return Ipvsadm(run, binary=binary)
+    return Ipvsadm(command_runner(module), binary=module.get_bin_path("ipvsadm", required=True))

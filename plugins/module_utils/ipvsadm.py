@@ -35,8 +35,6 @@ from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import (
 )
 
 IPVSADM = "ipvsadm"
-ENVIRON = {"LC_ALL": "C", "LANG": "C"}
-
 _PROTO_OPTION = {"tcp": "-t", "udp": "-u", "sctp": "--sctp-service"}
 _OPTION_PROTO = {"-t": "tcp", "--tcp-service": "tcp", "-u": "udp", "--udp-service": "udp",
                  "--sctp-service": "sctp"}

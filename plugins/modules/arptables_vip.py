@@ -174,13 +174,7 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lvs.cluster.plugins.module_utils import arp_suppression as arp
-
-C_LOCALE = {"LC_ALL": "C", "LANG": "C"}
-
-
-def _run(module, argv, data=None):
-    rc, out, err = module.run_command(argv, data=data, environ_update=C_LOCALE, binary_data=data is not None)
-    return rc, out, err
+from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner
 
 
 def main():
@@ -207,9 +201,10 @@ def main():
         module.fail_json(msg="backend: %r needs the executable %r, which is not installed (or not on PATH)"
                          % (backend, executable))
 
+    run = command_runner(module)
     result = dict(changed=False, backend=backend, commands=[])
     if backend == "nftables":
-        rc, out, err = _run(module, [binary, "-j", "list", "table", "arp", arp.NFT_TABLE])
+        rc, out, err = run([binary, "-j", "list", "table", "arp", arp.NFT_TABLE])
         if rc != 0:
             if "No such file or directory" not in err:
                 module.fail_json(msg="reading the nftables table arp %s failed: %s" % (arp.NFT_TABLE, err.strip()),
@@ -223,12 +218,12 @@ def main():
             result["commands"] = ["%s -f -" % binary, script]
         before_text, after_text = arp.render_nft_current(current), arp.render_nft_table(desired)
         if script and not module.check_mode:
-            rc, out, err = _run(module, [binary, "-f", "-"], data=script)
+            rc, out, err = run([binary, "-f", "-"], data=script)
             if rc != 0:
                 module.fail_json(msg="nft refused the ruleset (nothing was changed: nft -f is one transaction): %s"
                                  % err.strip(), rc=rc, stderr=err, **result)
     else:
-        rc, out, err = _run(module, [binary, "-L", "-n", "--line-numbers"])
+        rc, out, err = run([binary, "-L", "-n", "--line-numbers"])
         if rc != 0:
             module.fail_json(msg="%s -L failed (%s); does the kernel support this arptables back end?"
                              % (backend, err.strip()), rc=rc, stderr=err)
@@ -241,7 +236,7 @@ def main():
         if plan and not module.check_mode:
             done = []
             for argv in plan:
-                rc, out, err = _run(module, [binary] + argv)
+                rc, out, err = run([binary] + argv)
                 if rc != 0:
                     hint = ""
                     if "Operation not supported" in err:

@@ -202,17 +202,13 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lvs.cluster.plugins.module_utils import fwmark_rules as fw
+from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner
 
-C_LOCALE = {"LC_ALL": "C", "LANG": "C"}
 IPT_TOOLS = {
     "iptables": ("iptables", "ip6tables"),
     "iptables-legacy": ("iptables-legacy", "ip6tables-legacy"),
     "iptables-nft": ("iptables-nft", "ip6tables-nft"),
 }
-
-
-def _run(module, argv, data=None):
-    return module.run_command(argv, data=data, environ_update=C_LOCALE, binary_data=data is not None)
 
 
 def _entries(params):
@@ -265,10 +261,11 @@ def main():
     except fw.FwmarkError as error:
         module.fail_json(msg=str(error))
 
+    run = command_runner(module)
     result = dict(changed=False, backend=backend, commands=[])
     if backend == "nftables":
         nft = _bin(module, "nft", backend)
-        rc, out, err = _run(module, [nft, "-j", "list", "table", "inet", fw.NFT_TABLE])
+        rc, out, err = run([nft, "-j", "list", "table", "inet", fw.NFT_TABLE])
         if rc != 0:
             if "No such file or directory" not in err:
                 module.fail_json(msg="reading the nftables table inet %s failed: %s" % (fw.NFT_TABLE, err.strip()),
@@ -282,7 +279,7 @@ def main():
             script = fw.nft_script(current.present, rules)
             result["commands"] = ["%s -f -" % nft, script]
             if not module.check_mode:
-                rc, out, err = _run(module, [nft, "-f", "-"], data=script)
+                rc, out, err = run([nft, "-f", "-"], data=script)
                 if rc != 0:
                     module.fail_json(msg="nft refused the ruleset (nothing was changed: nft -f is one "
                                          "transaction): %s" % err.strip(), rc=rc, stderr=err, **result)
@@ -292,7 +289,7 @@ def main():
         binaries = {}
         for family, tool in zip((4, 6), tools):
             binaries[family] = (_bin(module, tool + "-save", backend), _bin(module, tool + "-restore", backend))
-            rc, out, err = _run(module, [binaries[family][0], "-t", "mangle"])
+            rc, out, err = run([binaries[family][0], "-t", "mangle"])
             if rc != 0:
                 module.fail_json(msg="%s-save -t mangle failed (%s); does the kernel support this back end?"
                                  % (tool, err.strip()), rc=rc, stderr=err)
@@ -308,7 +305,7 @@ def main():
         if not module.check_mode:
             applied = []
             for family, payload in payloads:
-                rc, out, err = _run(module, [binaries[family][1], "--noflush"], data=payload)
+                rc, out, err = run([binaries[family][1], "--noflush"], data=payload)
                 if rc != 0:
                     module.fail_json(msg="%s --noflush refused the IPv%d rules (that family is unchanged): %s"
                                      % (binaries[family][1], family, err.strip()),
