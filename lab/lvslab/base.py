@@ -1,8 +1,9 @@
-"""The guests' shared root tree: Debian 12 by debootstrap, plus the UML kernel's modules.
+"""The guests' shared root tree: Debian 12 by debootstrap, plus the lab kernel's modules.
 
 Built once into a cache directory named after a hash of everything that shapes it
-(package list, suite, kernel module version, this recipe), so it is rebuilt only when
-one of those changes. Guests mount it read-only as the lower layer of their overlay.
+(package list, suite, the lab kernel's key (kernel.py), this recipe), so it is rebuilt
+only when one of those changes. Guests mount it read-only as the lower layer of their
+overlay.
 """
 
 import glob
@@ -11,12 +12,12 @@ import os
 import re
 import shutil
 
+from . import kernel
+from .paths import CACHE_DIR
 from .run import run, say
 
 SUITE = "bookworm"
-RECIPE_VERSION = "4"        # bump when the post-install steps below change
-UML_MODULES = "/usr/lib/uml/modules"
-CACHE_DIR = os.environ.get("LVS_LAB_CACHE", "/var/cache/lvs-cluster-lab")
+RECIPE_VERSION = "5"        # bump when the post-install steps below change
 PACKAGES_FILE = os.path.join(os.path.dirname(__file__), "..", "guest-packages.txt")
 
 # Units that have nothing to do in a UML guest on a hostfs root; masked so the guest
@@ -51,16 +52,10 @@ def packages():
     return sorted(name for name in names if name)
 
 
-def uml_kernel_version():
-    versions = sorted(os.listdir(UML_MODULES)) if os.path.isdir(UML_MODULES) else []
-    if not versions:
-        raise RuntimeError(f"no UML kernel modules under {UML_MODULES}: install user-mode-linux")
-    return versions[-1]
-
-
 def key():
+    # The kernel's key stands for its release and modules: a new kernel, a new tree.
     digest = hashlib.sha256()
-    digest.update("\n".join([SUITE, RECIPE_VERSION, uml_kernel_version(), *packages()]).encode())
+    digest.update("\n".join([SUITE, RECIPE_VERSION, kernel.key(), *packages()]).encode())
     return digest.hexdigest()[:12]
 
 
@@ -102,10 +97,17 @@ def debian_mirror_in(text):
 
 
 def ensure():
-    """Build the base tree unless the cached one matches; return its rootfs path."""
+    """Build the kernel and the base tree unless cached ones match; return the rootfs path."""
+    kernel.ensure()
     if is_built():
         return rootfs()
-    os.makedirs(CACHE_DIR, exist_ok=True)
+    with kernel.cache_lock("base.lock", "base tree build"):
+        if not is_built():          # built by another lab while this one waited
+            _build()
+    return rootfs()
+
+
+def _build():
     staging = tree_dir() + ".partial"
     shutil.rmtree(staging, ignore_errors=True)
     target = os.path.join(staging, "rootfs")
@@ -117,14 +119,13 @@ def ensure():
         handle.write(key() + "\n")
     os.rename(staging, tree_dir())
     _prune_old_trees()
-    return rootfs()
 
 
 def _post_install(target):
-    version = uml_kernel_version()
+    version = kernel.release()
     modules = os.path.join(target, "lib", "modules", version)
     shutil.rmtree(modules, ignore_errors=True)
-    shutil.copytree(os.path.join(UML_MODULES, version), modules, symlinks=True)
+    shutil.copytree(kernel.modules_dir(), modules, symlinks=True)
     run(["chroot", target, "depmod", version])
     # Each guest gets its own identity at first boot or from the lab.
     for path in glob.glob(os.path.join(target, "etc", "ssh", "ssh_host_*")):

@@ -4,18 +4,21 @@ import argparse
 import os
 import sys
 
-from . import base, lifecycle, remote
+from . import base, kernel, lifecycle, remote
 from .run import CommandError
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="lab/lab", description="The lvs.cluster test lab.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="build the base tree if needed, boot the lab (idempotent)")
+    commands.add_parser("up", help="build the kernel and base tree if needed, boot the lab "
+                                   "(idempotent)")
     commands.add_parser("down", help="stop every guest, remove namespaces and mounts")
     status = commands.add_parser("status", help="what runs; exit 0 only when the whole lab is up")
     status.add_argument("--quiet", action="store_true", help="only the exit status")
-    commands.add_parser("base", help="build the guest base tree if needed; print its path")
+    commands.add_parser("kernel", help="build the lab's UML kernel if needed; print its path")
+    commands.add_parser("base", help="build the kernel and guest base tree if needed; "
+                                     "print the tree's path")
     commands.add_parser("image", help="import the base tree as a podman image; print its name")
     commands.add_parser("selftest", help="prove IPVS NAT and direct routing carry HTTP")
     ssh = commands.add_parser("ssh", help="run a command in a guest (or a shell)")
@@ -34,6 +37,9 @@ def main(argv=None):
             if not args.quiet:
                 print(lifecycle.status())
             return 0 if lifecycle.is_up() else 3
+        elif args.command == "kernel":
+            kernel.ensure()
+            print(kernel.binary())
         elif args.command == "base":
             print(base.ensure())
         elif args.command == "image":

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import time
 
+from . import kernel
 from . import topology as topo
 from .paths import LOGS, SSH_KEY, UML_DIR, console_log, guest_dir
 from .run import in_netns, ok, run
@@ -132,7 +133,10 @@ def pid_file(guest):
 
 
 def running_pid(guest):
-    """The guest's linux.uml pid if that process is alive and is ours, else None."""
+    """The guest's UML kernel pid if that process is alive and is ours, else None.
+
+    Ours means: its command line carries this lab's umid for the guest. That holds for
+    whichever kernel binary booted it (the lab's own, or linux.uml of older labs)."""
     try:
         with open(pid_file(guest), encoding="utf-8") as handle:
             pid = int(handle.read().strip())
@@ -144,7 +148,7 @@ def running_pid(guest):
 
 
 def boot(guest):
-    argv = ["linux.uml", f"umid={topo.INSTANCE}-{guest.name}", f"uml_dir={UML_DIR}",
+    argv = [kernel.binary(), f"umid={topo.INSTANCE}-{guest.name}", f"uml_dir={UML_DIR}",
             f"mem={guest.mem_mb}M", "rootfstype=hostfs", f"rootflags={merged(guest)}", "rw",
             "init=/lib/systemd/systemd", "con=null", "con0=fd:0,fd:1", "quiet"]
     for number in range(len(guest.nics)):
@@ -166,7 +170,7 @@ def wait_for_ssh(guest, deadline):
     probe = in_netns(topo.HUB_NETNS, ["nc", "-z", "-w", "1", guest.mgmt_ip, "22"])
     while time.monotonic() < deadline:
         if running_pid(guest) is None:
-            raise RuntimeError(f"{guest.name}: linux.uml exited during boot; see "
+            raise RuntimeError(f"{guest.name}: the UML kernel exited during boot; see "
                                f"{console_log(guest.name)}")
         if ok(probe):
             return

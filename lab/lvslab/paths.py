@@ -12,6 +12,8 @@ SSH_CONFIG = os.path.join(STATE, "ssh_config")
 ANSIBLE_CONTROL_DIR = os.path.join(STATE, "ansible-cp")   # Ansible's SSH control sockets
 INVENTORY = os.path.join(STATE, "inventory.yml")
 UML_DIR = os.path.join(STATE, "uml")        # UML's umid/pid/mconsole files
+# Shared by every lab on the machine: the kernel, the base tree, the ccache.
+CACHE_DIR = os.environ.get("LVS_LAB_CACHE", "/var/cache/lvs-cluster-lab")
 
 
 # Namespaces and taps are global names: this file says which checkout's lab they are.

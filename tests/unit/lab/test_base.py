@@ -1,6 +1,6 @@
 """The base tree's cache key and where its packages come from."""
 
-from lvslab import base
+from lvslab import base, kernel
 
 
 def test_mirror_from_one_line_sources_with_options():
@@ -19,11 +19,20 @@ def test_no_mirror_in_unrelated_sources():
 
 
 def test_cache_key_follows_the_package_list(monkeypatch):
-    monkeypatch.setattr(base, "uml_kernel_version", lambda: "6.1.0")
+    monkeypatch.setattr(kernel, "key", lambda: "0123456789ab")
     monkeypatch.setattr(base, "packages", lambda: ["ipvsadm", "keepalived"])
     first = base.key()
     assert base.key() == first
     monkeypatch.setattr(base, "packages", lambda: ["ipvsadm", "keepalived", "tcpdump"])
+    assert base.key() != first
+
+
+def test_cache_key_follows_the_kernel(monkeypatch):
+    """The tree holds the kernel's modules: another kernel, another tree."""
+    monkeypatch.setattr(base, "packages", lambda: ["ipvsadm"])
+    monkeypatch.setattr(kernel, "key", lambda: "0123456789ab")
+    first = base.key()
+    monkeypatch.setattr(kernel, "key", lambda: "ba9876543210")
     assert base.key() != first
 
 
