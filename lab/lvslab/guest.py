@@ -132,6 +132,31 @@ def pid_file(guest):
     return guest_dir(guest.name, "pid")
 
 
+def _read(path):
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _proc_argv(pid, attempts=50, pause=0.01):
+    """The argv of a live process; None once it is gone or a zombie.
+
+    While a process execs (a guest's `ip netns exec` becoming the kernel) or exits, its
+    /proc/PID/cmdline reads empty for a moment: such a read is tried again rather than
+    taken to mean another process. Empty for good (a kernel thread): []."""
+    for _ in range(attempts):
+        try:
+            cmdline = _read(f"/proc/{pid}/cmdline")
+            state = _read(f"/proc/{pid}/stat").rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return None
+        if state == b"Z":
+            return None
+        if cmdline:
+            return cmdline.split(b"\0")
+        time.sleep(pause)
+    return []
+
+
 def running_pid(guest):
     """The guest's UML kernel pid if that process is alive and is ours, else None.
 
@@ -140,11 +165,10 @@ def running_pid(guest):
     try:
         with open(pid_file(guest), encoding="utf-8") as handle:
             pid = int(handle.read().strip())
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            cmdline = handle.read().split(b"\0")
     except (OSError, ValueError):
         return None
-    return pid if any(arg == f"umid={topo.INSTANCE}-{guest.name}".encode() for arg in cmdline) else None
+    argv = _proc_argv(pid) or []
+    return pid if f"umid={topo.INSTANCE}-{guest.name}".encode() in argv else None
 
 
 def boot(guest):
