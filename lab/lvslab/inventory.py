@@ -31,6 +31,10 @@ def inventory():
                 "ansible_user": "root",
                 "ansible_python_interpreter": "/usr/bin/python3",
                 "ansible_pipelining": True,
+                # A connection to a UML guest on a loaded 2-core host now and then drops
+                # while it is set up (seen: the control master's pipe broke right after
+                # boot); retry it rather than fail the play. Only SSH failures retry.
+                "ansible_ssh_retries": 3,
                 "lab_client_netns": topo.CLIENT_NETNS,
                 "lab_client_ipv4": topo.client().ipv4,
                 "lab_client_ipv6": topo.client().ipv6,

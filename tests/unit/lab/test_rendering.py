@@ -22,6 +22,7 @@ def test_inventory_connects_through_the_labs_ssh_config():
     settings = yaml.safe_load(inventory.render())["all"]["vars"]
     assert settings["ansible_ssh_common_args"] == f"-F {SSH_CONFIG}"
     assert settings["ansible_pipelining"] is True
+    assert int(settings["ansible_ssh_retries"]) == 3     # Ansible casts the option to int
     # Per lab state dir, so two labs with the same guest names never share a connection.
     assert settings["ansible_control_path_dir"] == ANSIBLE_CONTROL_DIR
     assert ANSIBLE_CONTROL_DIR.startswith(STATE)
