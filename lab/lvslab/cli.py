@@ -2,10 +2,15 @@
 
 import argparse
 import os
+import signal
 import sys
 
 from . import base, kernel, lifecycle, remote
 from .run import CommandError
+
+
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 def main(argv=None):
@@ -28,6 +33,9 @@ def main(argv=None):
 
     if os.geteuid() != 0:
         parser.error("the lab needs root (namespaces, taps, overlay mounts)")
+    # SIGTERM (timeout, CI) unwinds like Ctrl-C: a kernel build stops its compilers, a
+    # failing `up` removes what it started.
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         if args.command == "up":
             lifecycle.up()

@@ -2,6 +2,8 @@
 (hostname, addresses, SSH keys), booted to systemd inside the hub namespace."""
 
 import os
+import re
+import shutil
 import signal
 import subprocess
 import time
@@ -190,27 +192,107 @@ def boot(guest):
     return process.pid
 
 
+def ssh_port_open(guest, seconds=2):
+    """True when the guest's SSH port accepts a connection within `seconds`."""
+    return ok(in_netns(topo.HUB_NETNS, ["nc", "-z", "-w", str(seconds), guest.mgmt_ip, "22"]))
+
+
+class BootFailed(RuntimeError):
+    """The guest's kernel died or panicked: booting it again would do the same."""
+
+
+class NoSSH(RuntimeError):
+    """The guest runs but did not answer SSH in time: worth one more boot."""
+
+
+_PANIC = re.compile(r"Kernel panic - not syncing: .*")
+# Lines a UML kernel prints just before it gives up (the panic's cause, when it has one).
+_CAUSE = re.compile(r".*(failed|error|errno|Segfault|BUG|Oops|Unable to|not found).*",
+                    re.IGNORECASE)
+
+
+def boot_failure_cause(console_text):
+    """The panic line of a console log, with the error line before it; None without one.
+
+    E.g. 'Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b (after:
+    userspace - ptrace set fp regs failed, errno = 14)'."""
+    lines = [line.strip() for line in console_text.splitlines()]
+    for number in range(len(lines) - 1, -1, -1):
+        panic = _PANIC.search(lines[number])
+        if not panic:
+            continue
+        for earlier in reversed(lines[max(0, number - 10):number]):
+            if _CAUSE.fullmatch(earlier) and not _PANIC.search(earlier):
+                return f"{panic.group(0)} (after: {earlier})"
+        return panic.group(0)
+    return None
+
+
+def _console_text(guest):
+    try:
+        with open(console_log(guest.name), encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return ""
+
+
+def keep_console_log(guest, attempt):
+    """Keep the console log of a boot that is given up, as <name>-console.<attempt>.log."""
+    kept = console_log(guest.name).replace("-console.log", f"-console.{attempt}.log")
+    if os.path.exists(console_log(guest.name)):
+        shutil.copyfile(console_log(guest.name), kept)
+    return kept
+
+
+def _exit_status(guest):
+    """How the guest's kernel process ended, if it was this process's child: 'killed by
+    SIGSEGV', 'exit status 1'; None if that cannot be known."""
+    try:
+        with open(pid_file(guest), encoding="utf-8") as handle:
+            pid = int(handle.read().strip())
+        reaped, status = os.waitpid(pid, os.WNOHANG)
+    except (OSError, ValueError):
+        return None
+    if reaped != pid:
+        return None
+    if os.WIFSIGNALED(status):
+        return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit status {os.WEXITSTATUS(status)}"
+
+
 def wait_for_ssh(guest, deadline):
+    """Wait until the guest's SSH port answers. BootFailed names the kernel's panic (a
+    guest that panicked may hang rather than exit); NoSSH when the deadline passes."""
     probe = in_netns(topo.HUB_NETNS, ["nc", "-z", "-w", "1", guest.mgmt_ip, "22"])
     while time.monotonic() < deadline:
-        if running_pid(guest) is None:
-            raise RuntimeError(f"{guest.name}: the UML kernel exited during boot; see "
-                               f"{console_log(guest.name)}")
+        alive = running_pid(guest) is not None
+        cause = boot_failure_cause(_console_text(guest))
+        if cause or not alive:
+            what = "panicked" if alive else "exited"
+            ended = None if alive else _exit_status(guest)
+            reason = "; ".join(part for part in (cause, ended) if part)
+            raise BootFailed(f"{guest.name}: the UML kernel {what} during boot: "
+                             f"{reason or 'no panic line on its console'}; see "
+                             f"{console_log(guest.name)}")
         if ok(probe):
             return
         time.sleep(0.5)
-    raise RuntimeError(f"{guest.name}: no SSH on {guest.mgmt_ip} after {BOOT_TIMEOUT} s; see "
-                       f"{console_log(guest.name)}")
+    raise NoSSH(f"{guest.name}: no SSH on {guest.mgmt_ip} after {BOOT_TIMEOUT} s; see "
+                f"{console_log(guest.name)}")
 
 
 def kill(guest, grace=15):
-    """Stop the guest's process group: SIGTERM, then SIGKILL after `grace` seconds."""
+    """Stop the guest's process group: SIGTERM, then SIGKILL after `grace` seconds.
+
+    SIGCONT follows SIGTERM so that a stopped (frozen) group gets it too."""
     pid = running_pid(guest)
     if pid is None:
         return
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 10)):
         try:
             os.killpg(pid, sig)
+            if sig == signal.SIGTERM:
+                os.killpg(pid, signal.SIGCONT)
         except ProcessLookupError:
             break
         deadline = time.monotonic() + wait

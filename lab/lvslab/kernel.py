@@ -3,20 +3,23 @@
 Debian's user-mode-linux kernel lacks the nf_tables ip/ip6/inet/arp families, so the lab
 builds its own: Linux 6.1 from the `linux-source-6.1` package, the UML x86_64 defconfig
 plus lab/kernel/*.fragment (what systemd needs, the vector NICs, Debian's netfilter and
-IPVS choices and the missing nf_tables families). The result is cached:
+IPVS choices and the missing nf_tables families), with lab/kernel/*.patch applied to the
+source (in name order; uml-host-xstate-size.patch makes UML carry the host's whole XSAVE
+area, see docs/uml-kernel.md). The result is cached:
 
     <cache>/kernel-<key>/linux              the stripped kernel binary the guests boot
     <cache>/kernel-<key>/modules/<release>/ its stripped modules, for the base tree
     <cache>/kernel-<key>/config, release    the .config it was built from, its release
     <cache>/kernel-<key>/complete           written last: the directory is whole
 
-<key> hashes the linux-source-6.1 package version, the fragments, the gcc version and
-RECIPE_VERSION; a change of any of them means a new build, nothing else does. Builds run
+<key> hashes the linux-source-6.1 package version, the fragments, the patches, the gcc
+version and RECIPE_VERSION; a change of any of them means a new build, nothing else does. Builds run
 under a file lock (one per cache, however many labs share it), in a scratch directory,
 and only a finished kernel is renamed into place.
 """
 
 import contextlib
+import ctypes
 import fcntl
 import functools
 import glob
@@ -25,17 +28,19 @@ import os
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import time
 
 from .paths import CACHE_DIR
 from .run import CommandError, run, say
 
-RECIPE_VERSION = "1"        # bump when the build steps below change what they produce
+RECIPE_VERSION = "2"        # bump when the build steps below change what they produce
 SOURCE_PACKAGE = "linux-source-6.1"
 SOURCE_TARBALL = "/usr/src/linux-source-6.1.tar.xz"
 FRAGMENT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kernel")
 FRAGMENTS = ("trim.fragment", "netfilter.fragment")     # merge order: later lines win
+PATCH_GLOB = "*.patch"                                  # applied in name order
 WORK_DIR = os.path.join(CACHE_DIR, "kernel-work")      # scratch: source and objects
 HEARTBEAT = 60              # seconds between progress lines while compiling
 
@@ -110,6 +115,15 @@ def fragments():
     return texts
 
 
+def patches():
+    """(name, text) of every lab/kernel/*.patch, in the order they are applied."""
+    texts = []
+    for path in sorted(glob.glob(os.path.join(FRAGMENT_DIR, PATCH_GLOB))):
+        with open(path, encoding="utf-8") as handle:
+            texts.append((os.path.basename(path), handle.read()))
+    return texts
+
+
 def source_version():
     done = run(["dpkg-query", "-W", "-f=${Version}", SOURCE_PACKAGE], check=False)
     if done.returncode != 0 or not done.stdout.strip() or not os.path.exists(SOURCE_TARBALL):
@@ -124,7 +138,7 @@ def gcc_version():
 
 @functools.lru_cache(maxsize=None)
 def key():
-    return compute_key(source_version(), fragments(), gcc_version(), RECIPE_VERSION)
+    return compute_key(source_version(), fragments() + patches(), gcc_version(), RECIPE_VERSION)
 
 
 def kernel_dir():
@@ -182,23 +196,49 @@ def _children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
+def _die_with_parent():
+    """In the child: SIGTERM when the lab process dies, even by SIGKILL (make passes it on
+    to its compilers). Without this a killed `lab kernel` left make compiling on in the
+    work directory, and the next build, taking the freed lock, compiled beside it."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)     # PR_SET_PDEATHSIG
+
+
+def _stop_group(process):
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 def _step(argv, log, cwd=None, env=None, heartbeat=None):
-    """Run argv with its output appended to `log`; on failure raise with the log's tail."""
+    """Run argv with its output appended to `log`; on failure raise with the log's tail.
+
+    The step runs in a process group of its own, stopped whole if this process is
+    interrupted or terminated (lab/lab turns SIGTERM into an exception) or dies."""
     with open(log, "a", encoding="utf-8") as out:
         out.write(f"\n$ {' '.join(argv)}\n")
         out.flush()
         try:
             process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                       stdout=out, stderr=subprocess.STDOUT)
+                                       stdout=out, stderr=subprocess.STDOUT,
+                                       start_new_session=True, preexec_fn=_die_with_parent)
         except FileNotFoundError as exc:
             raise CommandError(f"{argv[0]}: not installed ({exc})") from exc
         started = time.monotonic()
-        while True:
-            try:
-                returncode = process.wait(timeout=HEARTBEAT if heartbeat else None)
-                break
-            except subprocess.TimeoutExpired:
-                heartbeat(time.monotonic() - started)
+        try:
+            while True:
+                try:
+                    returncode = process.wait(timeout=HEARTBEAT if heartbeat else None)
+                    break
+                except subprocess.TimeoutExpired:
+                    heartbeat(time.monotonic() - started)
+        except BaseException:
+            _stop_group(process)
+            raise
     if returncode != 0:
         with open(log, encoding="utf-8", errors="replace") as handle:
             tail = "".join(handle.readlines()[-25:])
@@ -259,6 +299,10 @@ def _compile(log, staging):
         raise RuntimeError(f"{SOURCE_TARBALL}: expected one linux-source-* directory, "
                            f"found {tops or 'none'}")
     src, obj = tops[0], os.path.join(WORK_DIR, "obj")
+    for name, _ in patches():
+        say(f"kernel: applying {name}")
+        _step(["patch", "-p1", "--forward", "--batch", "-d", src,
+               "-i", os.path.join(FRAGMENT_DIR, name)], log, env=env)
     config = os.path.join(obj, ".config")
     make = ["make", "-C", src, "ARCH=um", f"O={obj}"]
 

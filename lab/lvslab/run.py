@@ -20,6 +20,9 @@ def run(argv, check=True, capture=True, input_text=None, timeout=None):
                               stdin=None if input_text is not None else subprocess.DEVNULL)
     except FileNotFoundError as exc:
         raise CommandError(f"{argv[0]}: not installed ({exc})") from exc
+    except subprocess.TimeoutExpired as exc:
+        # subprocess.run has killed it; callers handle this like any failed command
+        raise CommandError(f"{' '.join(argv)}: no answer within {timeout} s") from exc
     if check and done.returncode != 0:
         detail = (done.stderr or done.stdout or "").strip() if capture else ""
         raise CommandError(f"{' '.join(argv)} exited {done.returncode}: {detail}")

@@ -53,13 +53,34 @@ def test_key_of_this_checkout_uses_its_fragments(monkeypatch):
     kernel.key.cache_clear()
     try:
         committed = kernel.key()
-        assert committed == kernel.compute_key("6.1.192-2", kernel.fragments(), "gcc 12.2.0",
-                                             kernel.RECIPE_VERSION)
+        assert committed == kernel.compute_key(
+            "6.1.192-2", kernel.fragments() + kernel.patches(), "gcc 12.2.0",
+            kernel.RECIPE_VERSION)
         monkeypatch.setattr(kernel, "fragments", lambda: FRAGMENTS)
         kernel.key.cache_clear()
         assert kernel.key() != committed
     finally:
         kernel.key.cache_clear()
+
+
+def test_key_follows_the_patches(monkeypatch):
+    monkeypatch.setattr(kernel, "source_version", lambda: "6.1.192-2")
+    monkeypatch.setattr(kernel, "gcc_version", lambda: "gcc 12.2.0")
+    kernel.key.cache_clear()
+    try:
+        committed = kernel.key()
+        edited = [(name, text + "\n") for name, text in kernel.patches()]
+        monkeypatch.setattr(kernel, "patches", lambda: edited)
+        kernel.key.cache_clear()
+        assert kernel.key() != committed
+    finally:
+        kernel.key.cache_clear()
+
+
+def test_the_xstate_patch_is_applied_and_applies_in_name_order():
+    names = [name for name, _ in kernel.patches()]
+    assert "uml-host-xstate-size.patch" in names
+    assert names == sorted(names)
 
 
 def test_fragments_merge_with_the_later_line_winning():
