@@ -48,8 +48,8 @@ def table(services, destinations, changed_every=None):
     count = 0
     for s in range(services):
         port = 10000 + s
-        entry = {"protocol": "tcp", "address": "192.0.2.10", "port": port, "scheduler": "wlc",
-                 "destinations": [], "purge_destinations": True}
+        entry = {"protocol": "tcp", "vip": "192.0.2.10", "port": port, "scheduler": "wlc",
+                 "destinations": [], "purge": True}
         lines.append("-A -t 192.0.2.10:%d -s wlc" % port)
         for d in range(destinations):
             weight = 1
@@ -60,7 +60,7 @@ def table(services, destinations, changed_every=None):
             entry["destinations"].append({"address": address, "method": "nat", "weight": weight})
             lines.append("-a -t 192.0.2.10:%d -r %s:%d -m -w %d -x 0 -y 0" % (port, address, port, weight))
         entries.append(entry)
-    return {"services": entries, "purge_services": True}, lines
+    return {"services": entries, "purge": True}, lines
 
 
 def timed(command):
@@ -84,7 +84,7 @@ def main():
     state = os.environ.get("LVS_LAB_STATE", ".lab")
     env = dict(os.environ, ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_PIPELINING="False")
     subprocess.run([".venv/bin/ansible", "-i", state + "/inventory.yml", "router1", "-m", "lvs.cluster.ipvs_service",
-                    "-a", '{"services": [], "purge_services": false}'], env=env, check=True, capture_output=True)
+                    "-a", '{"services": [], "purge": false}'], env=env, check=True, capture_output=True)
     ssh("cp $(ls -t ~/.ansible/tmp/*/AnsiballZ_ipvs_service.py | head -1) %s/ && cd %s && "
         "python3 AnsiballZ_ipvs_service.py explode >/dev/null" % (WORK, WORK))
     # The floor of any module: ansible.builtin.ping's payload, run the same way (start,

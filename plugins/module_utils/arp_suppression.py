@@ -32,6 +32,14 @@ import ipaddress
 import json
 import re
 
+from ansible_collections.lvs.cluster.plugins.module_utils import nftables
+from ansible_collections.lvs.cluster.plugins.module_utils.validation import (
+    address,
+    address_sort_key,
+    fail,
+    state as parse_state,
+)
+
 CHAIN_IN = "LVS_CLUSTER_VIP_IN"
 CHAIN_OUT = "LVS_CLUSTER_VIP_OUT"
 # Built-in chain -> the collection's chain it jumps to.
@@ -41,30 +49,6 @@ NFT_COMMENT = "managed by lvs.cluster (arptables_vip)"
 # Matches every rule carries on nftables: Ethernet hardware, IPv4 protocol addresses
 # (the offsets of 'arp saddr ip' / 'arp daddr ip' assume exactly this layout).
 NFT_ARP_GUARD = (("htype", 1), ("hlen", 6), ("plen", 4))
-
-BACKENDS = ("arptables", "arptables-legacy", "arptables-nft", "nftables")
-
-
-class ArpSuppressionError(ValueError):
-    """Bad input; the message names the option and the value."""
-
-
-def ipv4(option, value):
-    """Return VALUE as a normalised IPv4 address string, or raise naming OPTION."""
-    text = str(value).strip()
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        raise ArpSuppressionError("%s: %r is not an IPv4 address" % (option, value))
-    if address.version != 4:
-        raise ArpSuppressionError(
-            "%s: %r is an IPv6 address; ARP exists for IPv4 only "
-            "(IPv6 VIPs need no ARP suppression)" % (option, value))
-    return str(address)
-
-
-def _sort_key(address):
-    return int(ipaddress.IPv4Address(address))
 
 
 class ArpState(object):
@@ -92,14 +76,14 @@ class ArpState(object):
             result[vip] = None
         for vip, real_ip in sorted(self.mangles):
             result[vip] = real_ip
-        return dict(sorted(result.items(), key=lambda item: _sort_key(item[0])))
+        return dict(sorted(result.items(), key=lambda item: address_sort_key(item[0])))
 
     def as_dict(self):
         return {
             "vips": self.vips(),
-            "drop": sorted(self.drops, key=_sort_key),
+            "drop": sorted(self.drops, key=address_sort_key),
             "mangle": [{"vip": vip, "real_ip": rip} for vip, rip in
-                       sorted(self.mangles, key=lambda pair: (_sort_key(pair[0]), _sort_key(pair[1])))],
+                       sorted(self.mangles, key=lambda pair: (address_sort_key(pair[0]), address_sort_key(pair[1])))],
             "stale": list(self.stale),
         }
 
@@ -124,33 +108,36 @@ def desired_state(current, vips, real_ip, state, purge):
     return ArpState(drops=drops, mangles=mangles, present=bool(drops or mangles))
 
 
-def validate(vips, real_ip, state, purge, backend):
-    """Check the module's options; return (vips, real_ip) normalised."""
-    if backend not in BACKENDS:
-        raise ArpSuppressionError("backend: %r is not one of %s" % (backend, ", ".join(BACKENDS)))
-    if state not in ("present", "absent"):
-        raise ArpSuppressionError("state: %r is not one of present, absent" % (state,))
+def _ipv4(option, value):
+    text, family = address(option, value)
+    if family != "ipv4":
+        fail(option, value, "is an IPv6 address; ARP exists for IPv4 only (IPv6 VIPs need no ARP suppression)")
+    return text
+
+
+def validate(vips, real_ip, state):
+    """Check the module's options; return (vips, real_ip, state) normalised."""
+    state = parse_state("state", state)
     clean = []
     for index, vip in enumerate(vips or []):
-        address = ipv4("vips[%d]" % index, vip)
-        if address not in clean:
-            clean.append(address)
-    for address in clean:
-        network = ipaddress.IPv4Address(address)
-        if network.is_unspecified or network.is_multicast or network.is_loopback or address == "255.255.255.255":
-            raise ArpSuppressionError("vips: %r cannot be a VIP (unspecified, loopback, multicast or broadcast)" % address)
+        text = _ipv4("vips[%d]" % index, vip)
+        parsed = ipaddress.IPv4Address(text)
+        if parsed.is_unspecified or parsed.is_multicast or parsed.is_loopback or text == "255.255.255.255":
+            fail("vips[%d]" % index, vip, "cannot be a VIP (unspecified, loopback, multicast or broadcast)")
+        if text not in clean:
+            clean.append(text)
     if real_ip is not None:
-        real_ip = ipv4("real_ip", real_ip)
+        real_ip = _ipv4("real_ip", real_ip)
         if real_ip in clean:
-            raise ArpSuppressionError("real_ip: %r is also listed in vips; the real IP must be the "
-                                      "server's own address on the LAN, not a VIP" % real_ip)
+            fail("real_ip", real_ip, "is also listed in vips; the real IP must be the server's own "
+                 "address on the LAN, not a VIP")
     if state == "present":
         if not clean:
-            raise ArpSuppressionError("vips: state=present needs at least one VIP")
+            fail("vips", vips, "state=present needs at least one VIP")
         if real_ip is None:
-            raise ArpSuppressionError("real_ip: state=present needs the real server's own IPv4 "
-                                      "address (outgoing ARP for a VIP is rewritten to it)")
-    return clean, real_ip
+            fail("real_ip", real_ip, "state=present needs the real server's own IPv4 address "
+                 "(outgoing ARP for a VIP is rewritten to it)")
+    return clean, real_ip, state
 
 
 # ---------------------------------------------------------------- arptables
@@ -277,7 +264,7 @@ def plan_arptables(current, desired):
     for chain in (CHAIN_IN, CHAIN_OUT):
         if chain not in current.chains:
             commands.append(["-N", chain])
-    for vip in sorted(desired.drops - current.drops, key=_sort_key):
+    for vip in sorted(desired.drops - current.drops, key=address_sort_key):
         commands.append(["-A", CHAIN_IN] + arptables_drop_rule(vip))
     for vip, real_ip in sorted(desired.mangles - current.mangles):
         commands.append(["-A", CHAIN_OUT] + arptables_mangle_rule(vip, real_ip))
@@ -318,9 +305,9 @@ def render_arptables(state):
     for builtin, target in JUMPS:
         for _count in range(state.jumps.get(builtin, 1 if state.present else 0)):
             lines.append("-A %s -j %s" % (builtin, target))
-    for vip in sorted(state.drops, key=_sort_key):
+    for vip in sorted(state.drops, key=address_sort_key):
         lines.append("-A %s %s" % (CHAIN_IN, " ".join(arptables_drop_rule(vip))))
-    for vip, real_ip in sorted(state.mangles, key=lambda pair: _sort_key(pair[0])):
+    for vip, real_ip in sorted(state.mangles, key=lambda pair: address_sort_key(pair[0])):
         lines.append("-A %s %s" % (CHAIN_OUT, " ".join(arptables_mangle_rule(vip, real_ip))))
     for item in state.stale:
         lines.append("-A %s %s  # stale" % (item["chain"], item["rule"]))
@@ -387,21 +374,13 @@ def parse_nft_json(text):
         return ArpState()
     data = json.loads(text)
     drops, mangles, stale = set(), set(), []
-    chains = {}
-    for item in data.get("nftables", []):
-        if "chain" in item:
-            chain = item["chain"]
-            chains[chain.get("name")] = (chain.get("type"), chain.get("hook"), chain.get("prio"),
-                                         chain.get("policy"))
+    chains = nftables.chains_of(data)
     for name, spec in sorted(chains.items()):
         expected = _NFT_CHAINS.get(name)
         if expected is None or spec != expected + ("accept",):
             stale.append({"chain": name, "rule": "chain %s %s" % (name, json.dumps(list(spec)))})
     seen_mangle = set()
-    for item in data.get("nftables", []):
-        rule = item.get("rule")
-        if not rule:
-            continue
+    for rule in nftables.rules_of(data):
         found = _classify_nft_rule(rule.get("chain"), rule.get("expr", []))
         if found and found[0] == "drop" and found[1] not in drops:
             drops.add(found[1])
@@ -429,10 +408,10 @@ def render_nft_table(state):
              '\tcomment "%s"' % NFT_COMMENT,
              "\tchain input {",
              "\t\ttype filter hook input priority filter; policy accept;"]
-    for vip in sorted(state.drops, key=_sort_key):
+    for vip in sorted(state.drops, key=address_sort_key):
         lines.append('\t\t%s arp daddr ip %s drop comment "lvs.cluster vip %s"' % (_nft_guard(), vip, vip))
     lines += ["\t}", "\tchain output {", "\t\ttype filter hook output priority filter; policy accept;"]
-    for vip, real_ip in sorted(state.mangles, key=lambda pair: _sort_key(pair[0])):
+    for vip, real_ip in sorted(state.mangles, key=lambda pair: address_sort_key(pair[0])):
         lines.append('\t\t%s arp saddr ip %s arp saddr ip set %s comment "lvs.cluster vip %s"'
                      % (_nft_guard(), vip, real_ip, vip))
     lines += ["\t}", "}"]
@@ -449,16 +428,9 @@ def render_nft_current(state):
 
 def nft_script(current, desired):
     """Input for ``nft -f -``: one transaction; '' when nothing is to be done."""
-    if not desired.present:
-        return "delete table arp %s\n" % NFT_TABLE if current.present else ""
-    # 'table' first so 'delete' never fails on a missing table; all in one transaction.
-    return ("table arp %s\ndelete table arp %s\n" % (NFT_TABLE, NFT_TABLE)) + render_nft_table(desired)
+    return nftables.replace_script("arp", NFT_TABLE, render_nft_table(desired), current.present)
 
 
 def nft_needs_change(current, desired):
     return (current.present != desired.present or current.drops != desired.drops
             or current.mangles != desired.mangles or bool(current.stale))
-
-
-def arptables_needs_change(current, desired):
-    return bool(plan_arptables(current, desired))

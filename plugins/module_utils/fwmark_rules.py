@@ -25,150 +25,81 @@ __metaclass__ = type
 
 import ipaddress
 import json
-import re
 import shlex
 from collections import namedtuple
+
+from ansible_collections.lvs.cluster.plugins.module_utils import nftables
+from ansible_collections.lvs.cluster.plugins.module_utils.validation import (
+    PROTOCOLS,
+    address,
+    address_sort_key,
+    fail,
+    mark as parse_mark,
+    name as _name,
+    port_ranges,
+    protocol as parse_protocol,
+    state as parse_state,
+)
 
 NFT_TABLE = "lvs_cluster_fwmark"
 NFT_CHAIN = "prerouting"
 NFT_COMMENT = "managed by lvs.cluster (fwmark)"
 IPT_CHAIN = "LVS_CLUSTER_FWMARK"
-PROTOCOLS = ("tcp", "udp", "sctp")
-MARK_MAX = 2 ** 32 - 1
+IPT_TOOL = {"ipv4": "iptables", "ipv6": "ip6tables"}
 MULTIPORT_MAX = 15  # xt_multiport: at most 15 ports, a range counts as two
-BACKENDS = ("nftables", "iptables", "iptables-legacy", "iptables-nft")
-
-# family: 4 or 6; address: normalised string; ports: tuple of (low, high)
+# family: "ipv4" or "ipv6"; address: normalised string; ports: tuple of (low, high)
 Rule = namedtuple("Rule", "mark family address protocol ports")
-
-
-class FwmarkError(ValueError):
-    """Bad input; the message names the option and the value."""
-
-
-def parse_mark(option, value):
-    if isinstance(value, bool):
-        raise FwmarkError("%s: %r is not a mark (an integer 1..%d)" % (option, value, MARK_MAX))
-    try:
-        text = str(value).strip()
-        mark = int(text, 16) if text.lower().startswith("0x") else int(text)
-    except (TypeError, ValueError):
-        raise FwmarkError("%s: %r is not a mark (an integer 1..%d)" % (option, value, MARK_MAX))
-    if not 1 <= mark <= MARK_MAX:
-        raise FwmarkError("%s: %r is out of range (a mark is 1..%d; 0 means no mark)" % (option, value, MARK_MAX))
-    return mark
-
-
-def parse_address(option, value):
-    text = str(value).strip()
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        raise FwmarkError("%s: %r is not an IPv4 or IPv6 address" % (option, value))
-    return address.version, str(address)
-
-
-def _port(option, text, original):
-    if not re.match(r"^\d+$", text.strip()):
-        raise FwmarkError("%s: %r is not a port, a range LOW-HIGH or LOW:HIGH" % (option, original))
-    port = int(text)
-    if not 1 <= port <= 65535:
-        raise FwmarkError("%s: %r is out of range (ports are 1..65535)" % (option, original))
-    return port
-
-
-def parse_ports(option, values):
-    """[80, '443', '10000-20000', '21:22'] -> ((21, 22), (80, 80), (443, 443), (10000, 20000)).
-
-    Overlapping and adjacent ports merge, so one set of ports has one spelling."""
-    if values is None or isinstance(values, (str, int)):
-        values = [] if values is None else [values]
-    intervals = []
-    for index, value in enumerate(values):
-        name = "%s[%d]" % (option, index)
-        if isinstance(value, bool):
-            raise FwmarkError("%s: %r is not a port" % (name, value))
-        text = str(value).strip()
-        parts = re.split(r"[-:]", text)
-        if len(parts) == 1:
-            port = _port(name, parts[0], value)
-            intervals.append((port, port))
-        elif len(parts) == 2:
-            low, high = _port(name, parts[0], value), _port(name, parts[1], value)
-            if low > high:
-                raise FwmarkError("%s: %r is an empty range (low above high)" % (name, value))
-            intervals.append((low, high))
-        else:
-            raise FwmarkError("%s: %r is not a port, a range LOW-HIGH or LOW:HIGH" % (name, value))
-    if not intervals:
-        raise FwmarkError("%s: at least one port or range is needed" % option)
-    merged = []
-    for low, high in sorted(intervals):
-        if merged and low <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
-        else:
-            merged.append((low, high))
-    return tuple(merged)
-
-
-def _name(where, option):
-    return "%s.%s" % (where, option) if where else option
+FAMILY_OF_VERSION = {4: "ipv4", 6: "ipv6"}
 
 
 def entry_rules(entry, where="marks[0]"):
-    """One mark entry (dict: mark, addresses, protocols, ports) -> sorted Rules.
+    """One mark entry (dict: fwmark, vips, protocols, ports) -> sorted Rules.
 
     WHERE prefixes option names in errors ('' for the module's top-level options)."""
-    mark = parse_mark(_name(where, "mark"), entry.get("mark"))
-    addresses = entry.get("addresses") or []
-    if isinstance(addresses, str):
-        addresses = [addresses]
-    if not addresses:
-        raise FwmarkError("%s: at least one VIP address is needed" % _name(where, "addresses"))
+    mark = parse_mark(_name(where, "fwmark"), entry.get("fwmark"))
+    vips = entry.get("vips") or []
+    if isinstance(vips, str):
+        vips = [vips]
+    if not vips:
+        fail(_name(where, "vips"), entry.get("vips"), "at least one VIP is needed")
     protocols = entry.get("protocols") or ["tcp"]
     if isinstance(protocols, str):
         protocols = [protocols]
-    for index, protocol in enumerate(protocols):
-        if protocol not in PROTOCOLS:
-            raise FwmarkError("%s[%d]: %r is not one of %s"
-                              % (_name(where, "protocols"), index, protocol, ", ".join(PROTOCOLS)))
-    ports = parse_ports(_name(where, "ports"), entry.get("ports"))
+    protocols = [parse_protocol("%s[%d]" % (_name(where, "protocols"), index), protocol)
+                 for index, protocol in enumerate(protocols)]
+    ports = port_ranges(_name(where, "ports"), entry.get("ports"))
     rules = set()
-    for index, address in enumerate(addresses):
-        family, text = parse_address("%s[%d]" % (_name(where, "addresses"), index), address)
+    for index, vip in enumerate(vips):
+        text, family = address("%s[%d]" % (_name(where, "vips"), index), vip)
         for protocol in protocols:
             rules.add(Rule(mark, family, text, protocol, ports))
     return sorted(rules, key=sort_key)
 
 
 def sort_key(rule):
-    return (rule.mark, rule.family, int(ipaddress.ip_address(rule.address)), rule.protocol, rule.ports)
+    return (rule.mark, rule.family, address_sort_key(rule.address), rule.protocol, rule.ports)
 
 
-def validate(entries, state, purge, backend, top_level=False):
-    """Check the module input; return {mark: [Rule, ...]} ([] per mark for absent).
+def validate(entries, state, top_level=False):
+    """Check the module input; return (state, {mark: [Rule, ...]}) ([] per mark for absent).
 
-    top_level: the one entry came from the module's own mark/addresses/... options."""
-    if backend not in BACKENDS:
-        raise FwmarkError("backend: %r is not one of %s" % (backend, ", ".join(BACKENDS)))
-    if state not in ("present", "absent"):
-        raise FwmarkError("state: %r is not one of present, absent" % (state,))
+    top_level: the one entry came from the module's own fwmark/vips/... options."""
+    state = parse_state("state", state)
     wanted = {}
     for index, entry in enumerate(entries):
         where = "" if top_level else "marks[%d]" % index
         if state == "absent":
-            mark = parse_mark(_name(where, "mark"), entry.get("mark"))
-            wanted[mark] = []
+            wanted[parse_mark(_name(where, "fwmark"), entry.get("fwmark"))] = []
             continue
         rules = entry_rules(entry, where)
         mark = rules[0].mark
         if mark in wanted:
-            raise FwmarkError("%s: %d is given twice; list all its addresses, protocols "
-                              "and ports in one entry" % (_name(where, "mark"), mark))
+            fail(_name(where, "fwmark"), mark, "is given twice; list all its VIPs, protocols "
+                 "and ports in one entry")
         wanted[mark] = rules
     if state == "present" and not wanted:
-        raise FwmarkError("mark: state=present needs a mark with addresses and ports")
-    return wanted
+        fail("fwmark", None, "state=present needs a mark with vips and ports")
+    return state, wanted
 
 
 def desired_rules(current, wanted, state, purge):
@@ -187,7 +118,7 @@ def desired_rules(current, wanted, state, purge):
 
 
 def rules_as_dicts(rules):
-    return [{"mark": rule.mark, "family": "ipv%d" % rule.family, "address": rule.address,
+    return [{"fwmark": rule.mark, "family": rule.family, "vip": rule.address,
              "protocol": rule.protocol, "ports": ports_text(rule.ports, "-").split(",")}
             for rule in rules]
 
@@ -210,7 +141,7 @@ def _nft_ports(ports):
 
 def nft_rule_text(rule):
     return '%s daddr %s %s dport %s meta mark set 0x%08x comment "%s"' % (
-        "ip" if rule.family == 4 else "ip6", rule.address, rule.protocol, _nft_ports(rule.ports),
+        "ip" if rule.family == "ipv4" else "ip6", rule.address, rule.protocol, _nft_ports(rule.ports),
         rule.mark, comment(rule.mark))
 
 
@@ -227,9 +158,7 @@ def render_nft_table(rules):
 
 def nft_script(current_present, rules):
     """Input for ``nft -f -``: the whole table replaced (or deleted) in one transaction."""
-    if not rules:
-        return "delete table inet %s\n" % NFT_TABLE if current_present else ""
-    return "table inet %s\ndelete table inet %s\n" % (NFT_TABLE, NFT_TABLE) + render_nft_table(rules)
+    return nftables.replace_script("inet", NFT_TABLE, render_nft_table(rules), current_present)
 
 
 def _nft_port_set(right):
@@ -269,8 +198,8 @@ def _nft_rule(rule):
                     parsed = ipaddress.ip_address(match["right"])
                 except ValueError:
                     return None
-                family, address = parsed.version, str(parsed)
-                if (proto == "ip") != (family == 4):
+                family, address = FAMILY_OF_VERSION[parsed.version], str(parsed)
+                if (proto == "ip") != (family == "ipv4"):
                     return None
             elif proto in PROTOCOLS and field == "dport" and protocol is None:
                 protocol, ports = proto, _nft_port_set(match.get("right"))
@@ -309,18 +238,10 @@ def parse_nft_json(text):
         return FwmarkState()
     data = json.loads(text)
     rules, stale = [], []
-    chains = {}
-    for item in data.get("nftables", []):
-        if "chain" in item:
-            chain = item["chain"]
-            chains[chain.get("name")] = (chain.get("type"), chain.get("hook"), chain.get("prio"),
-                                         chain.get("policy"))
+    chains = nftables.chains_of(data)
     if chains != {NFT_CHAIN: ("filter", "prerouting", -150, "accept")}:
         stale.append({"chain": "*", "rule": "chains %s" % json.dumps(chains, sort_keys=True)})
-    for item in data.get("nftables", []):
-        rule = item.get("rule")
-        if not rule:
-            continue
+    for rule in nftables.rules_of(data):
         parsed = _nft_rule(rule) if rule.get("chain") == NFT_CHAIN else None
         if parsed is None:
             stale.append({"chain": rule.get("chain"), "handle": rule.get("handle"),
@@ -364,7 +285,7 @@ def _multiport_chunks(ports):
 
 def ipt_rule_lines(rule):
     """The rule(s) exactly as ``iptables-save`` prints them (without '-A CHAIN ')."""
-    prefix = 32 if rule.family == 4 else 128
+    prefix = 32 if rule.family == "ipv4" else 128
     return ['-d %s/%d -p %s -m multiport --dports %s -m comment --comment "%s" -j MARK --set-xmark 0x%x/0xffffffff'
             % (rule.address, prefix, rule.protocol, ports_text(chunk, ":"), comment(rule.mark), rule.mark)
             for chunk in _multiport_chunks(rule.ports)]
@@ -408,12 +329,12 @@ def _ipt_parse_rule(line):
         return None
     try:
         mark = int(value, 16)
-        ports = parse_ports("--dports", options["--dports"].split(","))
-    except (ValueError, FwmarkError):
+        ports = port_ranges("--dports", options["--dports"].split(","))
+    except ValueError:  # ValidationError too
         return None
     if options["--comment"] != comment(mark):
         return None
-    return Rule(mark, network.version, str(network.network_address), options["-p"], ports)
+    return Rule(mark, FAMILY_OF_VERSION[network.version], str(network.network_address), options["-p"], ports)
 
 
 def parse_iptables_save(text, family):
@@ -444,7 +365,7 @@ def parse_iptables_save(text, family):
         key = rule[:4]
         if key in merged:  # a rule split for multiport's 15-port limit
             previous = merged[key]
-            merged[key] = previous._replace(ports=parse_ports("ports", [
+            merged[key] = previous._replace(ports=port_ranges("ports", [
                 "%d-%d" % pair for pair in previous.ports + rule.ports]))
         else:
             merged[key] = rule
@@ -460,8 +381,8 @@ def merge_families(v4, v6):
     """One FwmarkState of both iptables families."""
     state = FwmarkState(rules=sorted(v4.rules + v6.rules, key=sort_key), stale=v4.stale + v6.stale,
                         present=v4.present or v6.present)
-    state.jumps = {4: v4.jumps.get(4, 0), 6: v6.jumps.get(6, 0)}
-    state.lines = {4: v4.lines.get(4, []), 6: v6.lines.get(6, [])}
+    state.jumps = {"ipv4": v4.jumps.get("ipv4", 0), "ipv6": v6.jumps.get("ipv6", 0)}
+    state.lines = {"ipv4": v4.lines.get("ipv4", []), "ipv6": v6.lines.get("ipv6", [])}
     state.chains = v4.chains | v6.chains
     return state
 
@@ -494,8 +415,8 @@ def render_ipt(state_or_rules, jumps_default=True):
     if isinstance(state_or_rules, FwmarkState):
         state = state_or_rules
         out = []
-        for family in (4, 6):
-            tool = "iptables" if family == 4 else "ip6tables"
+        for family in ("ipv4", "ipv6"):
+            tool = IPT_TOOL[family]
             lines = state.lines.get(family, [])
             jumps = state.jumps.get(family, 0)
             if family not in state.chains and not jumps:
@@ -506,11 +427,11 @@ def render_ipt(state_or_rules, jumps_default=True):
         return "\n".join(out) + "\n" if out else ""
     rules = state_or_rules
     out = []
-    for family in (4, 6):
+    for family in ("ipv4", "ipv6"):
         lines = ipt_lines(rules, family)
         if not lines:
             continue
-        out.append("# %s -t mangle" % ("iptables" if family == 4 else "ip6tables"))
+        out.append("# %s -t mangle" % IPT_TOOL[family])
         out.append("-A PREROUTING -j %s" % IPT_CHAIN)
         out += ["-A %s %s" % (IPT_CHAIN, line) for line in lines]
     return "\n".join(out) + "\n" if out else ""

@@ -23,13 +23,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_diff import (
     snapshot,
 )
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import service_name
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import render_operation
-
-
-class ApplyError(RuntimeError):
-    def __init__(self, message, result):
-        super(ApplyError, self).__init__(message)
-        self.result = result
+from ansible_collections.lvs.cluster.plugins.module_utils.command import ApplyError
 
 
 def converge(backend, live, targets, scope, check_mode=False, compact=False, diff=True):
@@ -37,7 +31,9 @@ def converge(backend, live, targets, scope, check_mode=False, compact=False, dif
 
     backend: an ipvsadm.Ipvsadm (read_table, restore). live: the table read before.
     Returns a result dict (changed, commands, before, after); raises ApplyError (with the
-    same kind of dict, plus applied / rolled_back / stderr) when the kernel refused a line.
+    same kind of dict, plus applied / rolled_back / rc / stderr) when the kernel refused a
+    line: applied are the commands of the services fully applied, rolled_back the names of
+    the half-applied services put back as they were.
     before / after list every service in scope; with compact=True they list only the
     services that change, and only when diff is true (else they are left out), and the
     result has a summary (see summarise) instead.
@@ -48,7 +44,7 @@ def converge(backend, live, targets, scope, check_mode=False, compact=False, dif
     changed_keys = [key for key in scope if key in touched]
     result = {
         "changed": bool(ops),
-        "commands": [" ".join(render_operation(op)) for op in ops],
+        "commands": backend.commands(ops),
     }
     _report(result, live, predicted, scope, changed_keys, compact, diff)
     if not ops or check_mode:
@@ -72,13 +68,14 @@ def converge(backend, live, targets, scope, check_mode=False, compact=False, dif
     changed_keys = [key for key in scope if now.get(key) != live.get(key)]
     result.update({
         "changed": bool(changed_keys),
-        "applied": [service_name(key) for key in applied],
+        "applied": backend.commands([op for op in ops if op[1].key in applied]),
         "rolled_back": rolled_back,
+        "rc": rc,
         "stderr": (err or "").strip(),
     })
     _report(result, live, now, scope, changed_keys, compact, diff)
     message = "ipvsadm -R refused part of the change (rc=%s): %s" % (rc, (err or "").strip() or "no message")
-    message += "; fully applied: %s" % (", ".join(result["applied"]) or "none")
+    message += "; fully applied: %s" % (", ".join(service_name(key) for key in applied) or "none")
     if partial:
         message += "; rolled back to their state before this task: %s" % (", ".join(rolled_back) or "none")
         not_back = [service_name(key) for key in partial if service_name(key) not in rolled_back]

@@ -16,8 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.lvs.cluster.plugins.module_utils.validation import fail
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import (
-    ValidationError,
     resolve_destination,
     resolve_service,
     service_identity,
@@ -27,12 +27,12 @@ from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import (
 )
 
 
-def plan_services(live, desired_services, purge_services=False):
+def plan_services(live, desired_services, purge=False):
     """(targets, scope) for ipvs_service.
 
     live: {key: Service}; desired_services: [DesiredService].
     targets: {key: Service or None (absent)} for every key the call is about (scope order).
-    Raises ValidationError before anything is done.
+    Raises validation.ValidationError before anything is done.
     """
     targets = {}
     scope = []
@@ -40,8 +40,8 @@ def plan_services(live, desired_services, purge_services=False):
     for desired in desired_services:
         key = desired.key
         if key in seen:
-            raise ValidationError("%s: the service %s is listed twice (also at %s)" % (
-                desired.prefix.rstrip(".") or "services", desired.name, seen[key] or "the top level"))
+            fail(desired.prefix.rstrip(".") or "services", desired.name,
+                 "the service is listed twice (also at %s)" % (seen[key] or "the top level"))
         seen[key] = desired.prefix.rstrip(".")
         current = live.get(key)
         scope.append(key)
@@ -54,7 +54,7 @@ def plan_services(live, desired_services, purge_services=False):
                 for dest in current.destinations.values():
                     target.destinations[dest.key] = dest.copy()
         else:
-            if current is not None and not desired.purge_destinations:
+            if current is not None and not desired.purge:
                 for dest in current.destinations.values():
                     target.destinations[dest.key] = dest.copy()
             for wanted in desired.destinations:
@@ -68,7 +68,7 @@ def plan_services(live, desired_services, purge_services=False):
                 dest = resolve_destination(wanted, target, live_dest)
                 target.destinations[dest.key] = dest
         targets[key] = target
-    if purge_services:
+    if purge:
         for key in live:
             if key not in targets:
                 targets[key] = None
@@ -77,22 +77,19 @@ def plan_services(live, desired_services, purge_services=False):
 
 
 def plan_destination(live, params):
-    """(targets, scope, destination key) for ipvs_destination; params as the module's."""
-    identity = {
-        "protocol": params.get("protocol"),
-        "address": params.get("service_address"),
-        "port": params.get("service_port"),
-        "fwmark": params.get("fwmark"),
-        "family": params.get("family"),
-    }
-    protocol, address, port, fwmark, family = service_identity(
-        identity, names={"address": "service_address", "port": "service_port"})
-    key = ("fwmark", family, fwmark) if protocol == "fwmark" else (protocol, address, port)
+    """(targets, scope, destination key) for ipvs_destination.
+
+    params: the service's identity (protocol, vip, port or fwmark, family) and
+    destination, a dict of the options of one entry of ipvs_service's destinations.
+    """
+    protocol, vip, port, fwmark, family = service_identity(params)
+    key = ("fwmark", family, fwmark) if protocol == "fwmark" else (protocol, vip, port)
+    wanted = desired_destination(params.get("destination") or {}, family, "destination.")
     service = live.get(key)
-    wanted = desired_destination(params, family)
     if service is None:
-        raise ValidationError("the service %s does not exist: create it with ipvs_service first "
-                              "(%s)" % (service_name(key), _identity_text(identity)))
+        option = "fwmark" if protocol == "fwmark" else "vip"
+        fail(option, fwmark if protocol == "fwmark" else vip,
+             "the service %s does not exist: create it with ipvs_service first" % service_name(key))
     dest_port = wanted.port
     if dest_port is None:
         dest_port = service.port if service.protocol != "fwmark" else 0
@@ -104,10 +101,6 @@ def plan_destination(live, params):
         dest = resolve_destination(wanted, service, service.destinations.get(dest_key))
         target.destinations[dest.key] = dest
     return {key: target}, [key], dest_key
-
-
-def _identity_text(identity):
-    return ", ".join("%s=%s" % (name, value) for name, value in sorted(identity.items()) if value is not None)
 
 
 def operations(current, targets, scope):

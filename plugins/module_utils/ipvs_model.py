@@ -17,7 +17,19 @@ __metaclass__ = type
 
 import ipaddress
 
-PROTOCOLS = ("tcp", "udp", "sctp")
+from ansible_collections.lvs.cluster.plugins.module_utils.validation import (
+    FAMILIES,
+    PROTOCOLS,
+    address as parse_address,
+    mark as parse_mark,
+    port as parse_port,
+    address_sort_key,
+    choice as _choice,
+    fail,
+    integer,
+    state as parse_state,
+)
+
 # Every scheduler of the kernel's IPVS (net/netfilter/ipvs/ip_vs_*.c).
 SCHEDULERS = ("rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos")
 DEFAULT_SCHEDULER = "wlc"
@@ -36,57 +48,6 @@ TUNNEL_TYPES = ("ipip", "gue", "gre")
 TUNNEL_CHECKSUMS = ("nocsum", "csum", "remcsum")
 MAX_WEIGHT = 65535
 MAX_THRESHOLD = 65535
-MAX_FWMARK = 2 ** 32 - 1
-FAMILIES = ("ipv4", "ipv6")
-
-
-class ValidationError(ValueError):
-    """Bad input: the message names the option and the value."""
-
-
-def _fail(option, value, why):
-    raise ValidationError("%s=%r: %s" % (option, value, why))
-
-
-def _int(option, value, low, high):
-    if isinstance(value, bool):
-        _fail(option, value, "must be an integer")
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        _fail(option, value, "must be an integer")
-    if str(number) != str(value).strip() and not isinstance(value, int):
-        _fail(option, value, "must be an integer")
-    if number < low or number > high:
-        _fail(option, value, "must be between %d and %d" % (low, high))
-    return number
-
-
-_PARSED_ADDRESSES = {}
-
-
-def parse_address(option, value):
-    """(normalised text, family) of an IPv4 or IPv6 literal; brackets are allowed for IPv6."""
-    if value is None or str(value).strip() == "":
-        _fail(option, value, "an IPv4 or IPv6 address is required")
-    text = str(value).strip()
-    known = _PARSED_ADDRESSES.get(text)
-    if known is not None:
-        return known
-    literal = text
-    if literal.startswith("[") and literal.endswith("]"):
-        literal = literal[1:-1]
-    try:
-        address = ipaddress.ip_address(literal)
-    except ValueError:
-        _fail(option, value, "is not an IPv4 or IPv6 address (host names are not accepted)")
-    if address.version == 6:
-        known = (address.compressed, "ipv6")
-    else:
-        known = (str(address), "ipv4")
-    # a list of services repeats its addresses: parse each text once (only valid ones are kept)
-    _PARSED_ADDRESSES[text] = known
-    return known
 
 
 def format_hostport(address, port):
@@ -101,16 +62,16 @@ def normalise_netmask(option, value, family):
     if family == "ipv6":
         text = text.lstrip("/")
         if not text.isdigit():
-            _fail(option, value, "must be a prefix length 1-128 for an IPv6 service")
-        return _int(option, text, 1, 128)
+            fail(option, value, "must be a prefix length 1-128 for an IPv6 service")
+        return integer(option, text, 1, 128)
     text = text.lstrip("/")
     if text.isdigit():
-        prefix = _int(option, text, 1, 32)
+        prefix = integer(option, text, 1, 32)
         return str(ipaddress.IPv4Network("0.0.0.0/%d" % prefix).netmask)
     try:
         network = ipaddress.IPv4Network("0.0.0.0/%s" % text)
     except ValueError:
-        _fail(option, value, "must be a contiguous dotted netmask (255.255.255.0) or a prefix length 1-32")
+        fail(option, value, "must be a contiguous dotted netmask (255.255.255.0) or a prefix length 1-32")
     return str(network.netmask)
 
 
@@ -180,7 +141,7 @@ class _ServiceIdentity(object):
     def key(self):
         if self.protocol == "fwmark":
             return ("fwmark", self.family, self.fwmark)
-        return (self.protocol, self.address, self.port)
+        return (self.protocol, self.vip, self.port)
 
     @property
     def name(self):
@@ -190,15 +151,15 @@ class _ServiceIdentity(object):
 class Service(_ServiceIdentity):
     """One virtual service with its destinations (an ordered dict key -> Destination)."""
 
-    FIELDS = ("protocol", "address", "port", "fwmark", "family", "scheduler", "scheduler_flags",
+    FIELDS = ("protocol", "vip", "port", "fwmark", "family", "scheduler", "scheduler_flags",
               "persistence_timeout", "persistence_netmask", "persistence_engine", "one_packet")
 
-    def __init__(self, protocol, address=None, port=None, fwmark=None, family="ipv4",
+    def __init__(self, protocol, vip=None, port=None, fwmark=None, family="ipv4",
                  scheduler=DEFAULT_SCHEDULER, scheduler_flags=(), persistence_timeout=0,
                  persistence_netmask=None, persistence_engine=None, one_packet=False,
                  destinations=None):
         self.protocol = protocol
-        self.address = address
+        self.vip = vip
         self.port = port
         self.fwmark = fwmark
         self.family = family
@@ -219,7 +180,7 @@ class Service(_ServiceIdentity):
 
     def settings_tuple(self):
         """The FIELDS as a tuple (settings() without building a dict)."""
-        return (self.protocol, self.address, self.port, self.fwmark, self.family, self.scheduler,
+        return (self.protocol, self.vip, self.port, self.fwmark, self.family, self.scheduler,
                 self.scheduler_flags, self.persistence_timeout, self.persistence_netmask,
                 self.persistence_engine, self.one_packet)
 
@@ -273,9 +234,8 @@ def _address_sort_key(address):
         return (0, 0)
     key = _SORT_KEYS.get(address)
     if key is None:
-        # a table repeats its real servers' addresses: parse each once
-        parsed = ipaddress.ip_address(address)
-        key = _SORT_KEYS[address] = (parsed.version, int(parsed))
+        # a table repeats its real servers' addresses: compute each key once
+        key = _SORT_KEYS[address] = address_sort_key(address)
     return key
 
 
@@ -287,7 +247,7 @@ def sorted_services(services):
     def key(service):
         if service.protocol == "fwmark":
             return (1, int(service.family == "ipv6"), service.fwmark, 0, "")
-        version, number = _address_sort_key(service.address)
+        version, number = _address_sort_key(service.vip)
         return (0, version, number, service.port, service.protocol)
     return sorted(services, key=key)
 
@@ -296,95 +256,59 @@ def sorted_services(services):
 # Desired state from user parameters
 # ---------------------------------------------------------------------------------------
 
-class DesiredDestination(object):
-    """A destination as the user asked for it: None means "keep the live value / default"."""
+class _Desired(object):
+    """Options as the user gave them (keyword arguments): None means "keep the live value /
+    default"; prefix is where they stand in the module's options (services[2].)."""
 
-    def __init__(self, address, family, port, method, weight, upper_threshold, lower_threshold,
-                 tunnel_type, tunnel_port, tunnel_checksum, state="present", prefix=""):
-        self.address = address
-        self.family = family
-        self.port = port
-        self.method = method
-        self.weight = weight
-        self.upper_threshold = upper_threshold
-        self.lower_threshold = lower_threshold
-        self.tunnel_type = tunnel_type
-        self.tunnel_port = tunnel_port
-        self.tunnel_checksum = tunnel_checksum
-        self.state = state
-        self.prefix = prefix
+    def __init__(self, **values):
+        self.__dict__.update(values)
 
 
-class DesiredService(_ServiceIdentity):
-    def __init__(self, protocol, address, port, fwmark, family, scheduler, scheduler_flags,
-                 persistence_timeout, persistence_netmask, persistence_engine, one_packet,
-                 destinations, purge_destinations, state="present", prefix=""):
-        self.protocol = protocol
-        self.address = address
-        self.port = port
-        self.fwmark = fwmark
-        self.family = family
-        self.scheduler = scheduler
-        self.scheduler_flags = scheduler_flags
-        self.persistence_timeout = persistence_timeout
-        self.persistence_netmask = persistence_netmask
-        self.persistence_engine = persistence_engine
-        self.one_packet = one_packet
-        self.destinations = destinations
-        self.purge_destinations = purge_destinations
-        self.state = state
-        self.prefix = prefix
+class DesiredDestination(_Desired):
+    """A destination: address, family, port, method, weight, upper_threshold,
+    lower_threshold, tunnel_type, tunnel_port, tunnel_checksum, state, prefix."""
 
 
-def _namer(prefix, names=None):
+class DesiredService(_Desired, _ServiceIdentity):
+    """A service: protocol, vip, port, fwmark, family, scheduler, scheduler_flags,
+    persistence_timeout, persistence_netmask, persistence_engine, one_packet, destinations
+    (None or [DesiredDestination]), purge, state, prefix."""
+
+
+def _namer(prefix):
     """The option name as the user wrote it (services[2].destinations[0].weight)."""
-    names = names or {}
-
     def name_of(name):
-        return prefix + names.get(name, name)
+        return prefix + name
     return name_of
 
 
-def _choice(option, value, choices):
-    if value is None:
-        return None
-    text = str(value).strip().lower()
-    if text not in choices:
-        _fail(option, value, "must be one of %s" % ", ".join(choices))
-    return text
-
-
-def service_identity(params, prefix="", names=None):
-    """(protocol, address, port, fwmark, family) from protocol/address/port or fwmark/family.
-
-    names maps a parameter to the option name used in messages (ipvs_destination calls the
-    service's address "service_address").
-    """
-    o = _namer(prefix, names)
+def service_identity(params, prefix=""):
+    """(protocol, vip, port, fwmark, family) from protocol/vip/port or fwmark/family."""
+    o = _namer(prefix)
     fwmark = params.get("fwmark")
     protocol = params.get("protocol")
-    address = params.get("address")
+    address = params.get("vip")
     port = params.get("port")
     family = params.get("family")
     if fwmark is not None:
         if protocol not in (None, "fwmark"):
-            _fail(o("protocol"), protocol, "a firewall-mark service has no protocol (fwmark is set)")
+            fail(o("protocol"), protocol, "a firewall-mark service has no protocol (fwmark is set)")
         if address is not None:
-            _fail(o("address"), address, "a firewall-mark service has no address (fwmark is set); use family")
+            fail(o("vip"), address, "a firewall-mark service has no vip (fwmark is set); use family")
         if port is not None:
-            _fail(o("port"), port, "a firewall-mark service has no port (fwmark is set)")
-        mark = _int(o("fwmark"), fwmark, 1, MAX_FWMARK)
+            fail(o("port"), port, "a firewall-mark service has no port (fwmark is set)")
+        mark = parse_mark(o("fwmark"), fwmark)
         family = _choice(o("family"), family, FAMILIES) or "ipv4"
         return "fwmark", None, None, mark, family
     if protocol is None:
-        _fail(o("protocol"), protocol, "give protocol (tcp, udp, sctp) with address and port, or fwmark")
+        fail(o("protocol"), protocol, "give protocol (tcp, udp, sctp) with vip and port, or fwmark")
     protocol = _choice(o("protocol"), protocol, PROTOCOLS)
-    address, addr_family = parse_address(o("address"), address)
+    address, addr_family = parse_address(o("vip"), address)
     if family is not None and _choice(o("family"), family, FAMILIES) != addr_family:
-        _fail(o("family"), family, "does not match the address %s (%s)" % (address, addr_family))
+        fail(o("family"), family, "does not match the vip %s (%s)" % (address, addr_family))
     if port is None:
-        _fail(o("port"), port, "a %s service needs a port (0 only for a persistent service)" % protocol)
-    port = _int(o("port"), port, 0, 65535)
+        fail(o("port"), port, "a %s service needs a port (0 only for a persistent service)" % protocol)
+    port = parse_port(o("port"), port)
     return protocol, address, port, None, addr_family
 
 
@@ -392,23 +316,23 @@ def desired_destination(params, service_family, prefix=""):
     o = _namer(prefix)
     address, family = parse_address(o("address"), params.get("address"))
     if family != service_family:
-        _fail(o("address"), params.get("address"),
-              "is %s but the service is %s (IPVS cannot mix address families here)" % (family, service_family))
+        fail(o("address"), params.get("address"),
+             "is %s but the service is %s (IPVS cannot mix address families here)" % (family, service_family))
     port = params.get("port")
     if port is not None:
-        port = _int(o("port"), port, 0, 65535)
+        port = parse_port(o("port"), port)
     weight = params.get("weight")
     if weight is not None:
-        weight = _int(o("weight"), weight, 0, MAX_WEIGHT)
+        weight = integer(o("weight"), weight, 0, MAX_WEIGHT)
     upper = params.get("upper_threshold")
     if upper is not None:
-        upper = _int(o("upper_threshold"), upper, 0, MAX_THRESHOLD)
+        upper = integer(o("upper_threshold"), upper, 0, MAX_THRESHOLD)
     lower = params.get("lower_threshold")
     if lower is not None:
-        lower = _int(o("lower_threshold"), lower, 0, MAX_THRESHOLD)
+        lower = integer(o("lower_threshold"), lower, 0, MAX_THRESHOLD)
     tunnel_port = params.get("tunnel_port")
     if tunnel_port is not None:
-        tunnel_port = _int(o("tunnel_port"), tunnel_port, 1, 65535)
+        tunnel_port = integer(o("tunnel_port"), tunnel_port, 1, 65535)
     return DesiredDestination(
         address=address, family=family, port=port,
         method=_choice(o("method"), params.get("method"), METHODS),
@@ -416,14 +340,14 @@ def desired_destination(params, service_family, prefix=""):
         tunnel_type=_choice(o("tunnel_type"), params.get("tunnel_type"), TUNNEL_TYPES),
         tunnel_port=tunnel_port,
         tunnel_checksum=_choice(o("tunnel_checksum"), params.get("tunnel_checksum"), TUNNEL_CHECKSUMS),
-        state=_choice(o("state"), params.get("state") or "present", ("present", "absent")),
+        state=parse_state(o("state"), params.get("state")),
         prefix=prefix)
 
 
 def desired_service(params, prefix=""):
     """A DesiredService from module-style parameters (a dict); raises ValidationError."""
     o = _namer(prefix)
-    protocol, address, port, fwmark, family = service_identity(params, prefix)
+    protocol, vip, port, fwmark, family = service_identity(params, prefix)
     flags = params.get("scheduler_flags")
     if flags is not None:
         if isinstance(flags, str):
@@ -431,7 +355,7 @@ def desired_service(params, prefix=""):
         flags = [_choice(o("scheduler_flags"), f, ALL_FLAGS) for f in flags]
     timeout = params.get("persistence_timeout")
     if timeout is not None:
-        timeout = _int(o("persistence_timeout"), timeout, 0, MAX_PERSISTENCE_TIMEOUT)
+        timeout = integer(o("persistence_timeout"), timeout, 0, MAX_PERSISTENCE_TIMEOUT)
     netmask = params.get("persistence_netmask")
     if netmask is not None:
         netmask = normalise_netmask(o("persistence_netmask"), netmask, family)
@@ -443,23 +367,23 @@ def desired_service(params, prefix=""):
         seen = set()
         for index, entry in enumerate(destinations):
             if not isinstance(entry, dict):
-                _fail("%sdestinations[%d]" % (prefix, index), entry, "must be a dictionary")
+                fail("%sdestinations[%d]" % (prefix, index), entry, "must be a dictionary")
             dest = desired_destination(entry, family, "%sdestinations[%d]." % (prefix, index))
             ident = (dest.address, dest.port)
             if ident in seen:
-                _fail("%sdestinations[%d].address" % (prefix, index), entry.get("address"),
-                      "is listed twice for this service")
+                fail("%sdestinations[%d].address" % (prefix, index), entry.get("address"),
+                     "is listed twice for this service")
             seen.add(ident)
             desired_dests.append(dest)
     return DesiredService(
-        protocol=protocol, address=address, port=port, fwmark=fwmark, family=family,
+        protocol=protocol, vip=vip, port=port, fwmark=fwmark, family=family,
         scheduler=_choice(o("scheduler"), params.get("scheduler"), SCHEDULERS),
         scheduler_flags=flags, persistence_timeout=timeout, persistence_netmask=netmask,
         persistence_engine=_choice(o("persistence_engine"), params.get("persistence_engine"),
                                    PERSISTENCE_ENGINES + ("none",)),
         one_packet=None if one_packet is None else bool(one_packet),
-        destinations=desired_dests, purge_destinations=bool(params.get("purge_destinations")),
-        state=_choice(o("state"), params.get("state") or "present", ("present", "absent")),
+        destinations=desired_dests, purge=bool(params.get("purge")),
+        state=parse_state(o("state"), params.get("state")),
         prefix=prefix)
 
 
@@ -482,18 +406,18 @@ def resolve_service(desired, live):
         flags = [f for f in flags if f in SCHEDULER_FLAGS.get(scheduler, ())]
     for flag in flags:
         if flag not in SCHEDULER_FLAGS.get(scheduler, ()):
-            _fail(o("scheduler_flags"), flag, "does not fit the scheduler %s (%s takes %s)" % (
-                scheduler, scheduler, ", ".join(SCHEDULER_FLAGS.get(scheduler, ())) or "no flags"))
+            fail(o("scheduler_flags"), flag, "does not fit the scheduler %s (%s takes %s)" % (
+                 scheduler, scheduler, ", ".join(SCHEDULER_FLAGS.get(scheduler, ())) or "no flags"))
     timeout = _pick(desired.persistence_timeout, live, "persistence_timeout", 0)
     netmask = desired.persistence_netmask
     engine = desired.persistence_engine
     if not timeout:
         if netmask is not None:
-            _fail(o("persistence_netmask"), desired.persistence_netmask,
-                  "needs persistence (persistence_timeout > 0); the service is not persistent")
+            fail(o("persistence_netmask"), desired.persistence_netmask,
+                 "needs persistence (persistence_timeout > 0); the service is not persistent")
         if engine not in (None, "none"):
-            _fail(o("persistence_engine"), engine,
-                  "needs persistence (persistence_timeout > 0); the service is not persistent")
+            fail(o("persistence_engine"), engine,
+                 "needs persistence (persistence_timeout > 0); the service is not persistent")
         engine = None
     else:
         if netmask is None:
@@ -503,11 +427,11 @@ def resolve_service(desired, live):
         elif engine == "none":
             engine = None
     if desired.protocol != "fwmark" and desired.port == 0 and not timeout:
-        _fail(o("port"), 0, "port 0 (all ports) is only for a persistent service; set persistence_timeout")
+        fail(o("port"), 0, "port 0 (all ports) is only for a persistent service; set persistence_timeout")
     one_packet = _pick(desired.one_packet, live, "one_packet", False)
     if one_packet and desired.protocol not in ("udp", "fwmark"):
-        _fail(o("one_packet"), one_packet, "one-packet scheduling is only for udp (or fwmark) services")
-    return Service(protocol=desired.protocol, address=desired.address, port=desired.port,
+        fail(o("one_packet"), one_packet, "one-packet scheduling is only for udp (or fwmark) services")
+    return Service(protocol=desired.protocol, vip=desired.vip, port=desired.port,
                    fwmark=desired.fwmark, family=desired.family, scheduler=scheduler,
                    scheduler_flags=flags, persistence_timeout=timeout, persistence_netmask=netmask,
                    persistence_engine=engine, one_packet=one_packet)
@@ -522,15 +446,15 @@ def resolve_destination(desired, service, live):
     if port is None:
         port = service_port
     if method in ("dr", "tun") and port != service_port:
-        _fail(o("port"), port, "under %s the real server's port must be the service's (%d): "
-              "only nat can map ports (ipvsadm would silently use %d)" % (method, service_port, service_port))
+        fail(o("port"), port, "under %s the real server's port must be the service's (%d): "
+             "only nat can map ports (ipvsadm would silently use %d)" % (method, service_port, service_port))
     weight = _pick(desired.weight, live, "weight", 1)
     upper = _pick(desired.upper_threshold, live, "upper_threshold", 0)
     lower = _pick(desired.lower_threshold, live, "lower_threshold", 0)
     if upper and lower > upper:
         option = "lower_threshold" if desired.lower_threshold is not None else "upper_threshold"
         value = desired.lower_threshold if desired.lower_threshold is not None else desired.upper_threshold
-        _fail(o(option), value, "the lower threshold (%d) is above the upper threshold (%d)" % (lower, upper))
+        fail(o(option), value, "the lower threshold (%d) is above the upper threshold (%d)" % (lower, upper))
     tunnel_type = desired.tunnel_type
     tunnel_port = desired.tunnel_port
     checksum = desired.tunnel_checksum
@@ -538,26 +462,26 @@ def resolve_destination(desired, service, live):
         for option, value in (("tunnel_type", tunnel_type), ("tunnel_port", tunnel_port),
                               ("tunnel_checksum", checksum)):
             if value is not None:
-                _fail(o(option), value, "tunnel options need method=tun (method is %s)" % method)
+                fail(o(option), value, "tunnel options need method=tun (method is %s)" % method)
     else:
         live_tun = live if (live is not None and live.method == "tun") else None
         tunnel_type = _pick(tunnel_type, live_tun, "tunnel_type", "ipip")
         if tunnel_type == "ipip":
             for option, value in (("tunnel_port", tunnel_port), ("tunnel_checksum", checksum)):
                 if value is not None:
-                    _fail(o(option), value, "tunnel_type ipip takes no %s" % option)
+                    fail(o(option), value, "tunnel_type ipip takes no %s" % option)
         else:
             same_type = live_tun is not None and live_tun.tunnel_type == tunnel_type
             if tunnel_port is None and tunnel_type == "gue":
                 tunnel_port = live_tun.tunnel_port if same_type else None
                 if tunnel_port is None:
-                    _fail(o("tunnel_port"), None, "tunnel_type gue needs a tunnel_port")
+                    fail(o("tunnel_port"), None, "tunnel_type gue needs a tunnel_port")
             if tunnel_type == "gre" and tunnel_port is not None:
-                _fail(o("tunnel_port"), tunnel_port, "tunnel_type gre takes no tunnel_port")
+                fail(o("tunnel_port"), tunnel_port, "tunnel_type gre takes no tunnel_port")
             if checksum is None:
                 checksum = live_tun.tunnel_checksum if same_type else "nocsum"
             if checksum == "remcsum" and tunnel_type != "gue":
-                _fail(o("tunnel_checksum"), checksum, "remcsum is only for tunnel_type gue")
+                fail(o("tunnel_checksum"), checksum, "remcsum is only for tunnel_type gue")
     return Destination(address=desired.address, port=port, method=method, weight=weight,
                        upper_threshold=upper, lower_threshold=lower, tunnel_type=tunnel_type,
                        tunnel_port=tunnel_port, tunnel_checksum=checksum)

@@ -19,8 +19,8 @@ from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import (
     TUNNEL_CHECKSUMS,
     TUNNEL_TYPES,
     ALL_FLAGS,
-    FAMILIES,
 )
+from ansible_collections.lvs.cluster.plugins.module_utils.validation import FAMILIES
 from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import Ipvsadm
 
@@ -40,13 +40,20 @@ def destination_options():
     )
 
 
-def service_options():
+def identity_options():
+    """What names a service: protocol, vip and port, or fwmark and family."""
     return dict(
         protocol=dict(type="str", choices=list(PROTOCOLS)),
-        address=dict(type="str"),
+        vip=dict(type="str"),
         port=dict(type="int"),
         fwmark=dict(type="int"),
         family=dict(type="str", choices=list(FAMILIES)),
+    )
+
+
+def service_options():
+    options = identity_options()
+    options.update(
         scheduler=dict(type="str", choices=list(SCHEDULERS)),
         scheduler_flags=dict(type="list", elements="str", choices=list(ALL_FLAGS)),
         persistence_timeout=dict(type="int"),
@@ -54,9 +61,10 @@ def service_options():
         persistence_engine=dict(type="str", choices=list(PERSISTENCE_ENGINES) + ["none"]),
         one_packet=dict(type="bool"),
         destinations=dict(type="list", elements="dict", options=destination_options()),
-        purge_destinations=dict(type="bool", default=False),
+        purge=dict(type="bool", default=False),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
+    return options
 
 
 def ipvsadm_backend(module):

@@ -26,6 +26,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.lvs.cluster.plugins.module_utils.command import CommandError, command_text
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import (
     Destination,
     Service,
@@ -45,16 +46,8 @@ _OPTION_METHOD = {"-m": "nat", "--masquerading": "nat", "-g": "dr", "--gatewayin
 _LIST_METHOD = {"Masq": "nat", "Route": "dr", "Tunnel": "tun", "Local": "dr"}
 
 
-class ParseError(ValueError):
-    pass
-
-
-class IpvsadmError(RuntimeError):
-    def __init__(self, message, rc=None, stdout="", stderr=""):
-        super(IpvsadmError, self).__init__(message)
-        self.rc = rc
-        self.stdout = stdout
-        self.stderr = stderr
+class ParseError(CommandError):
+    """ipvsadm printed what this parser does not understand."""
 
 
 def unsigned_mark(text):
@@ -151,7 +144,7 @@ def _service_from_save(protocol, address, port, fwmark, family, options):
     if netmask is not None and family == "ipv6":
         netmask = int(netmask)
     flags = options.get("b", options.get("sched-flags"))
-    return Service(protocol=protocol, address=address, port=port, fwmark=fwmark, family=family,
+    return Service(protocol=protocol, vip=address, port=port, fwmark=fwmark, family=family,
                    scheduler=options.get("s", options.get("scheduler", "wlc")),
                    scheduler_flags=flags.split(",") if flags else (),
                    persistence_timeout=timeout, persistence_netmask=netmask,
@@ -281,7 +274,7 @@ def service_id_args(service):
         if service.family == "ipv6":
             args.append("-6")
         return args
-    return [_PROTO_OPTION[service.protocol], format_hostport(service.address, service.port)]
+    return [_PROTO_OPTION[service.protocol], format_hostport(service.vip, service.port)]
 
 
 def service_option_args(service):
@@ -355,8 +348,8 @@ class Ipvsadm(object):
     def _call(self, args, data=None):
         rc, out, err = self._run([self.binary] + list(args), data)
         if rc != 0:
-            raise IpvsadmError("%s %s failed (rc=%s): %s" % (self.binary, " ".join(args), rc, (err or out).strip()),
-                               rc=rc, stdout=out, stderr=err)
+            raise CommandError("%s failed (rc=%s): %s" % (command_text([self.binary] + list(args)), rc,
+                                                          (err or out).strip()), rc=rc, stderr=err)
         return out
 
     def read_table(self, thresholds=True):
@@ -365,6 +358,10 @@ class Ipvsadm(object):
         if thresholds and any(s.destinations for s in table.values()):
             apply_thresholds(table, self._call(["-Ln", "--exact", "--thresholds"]))
         return table
+
+    def commands(self, operations):
+        """The operations as a result's commands (each line of the -R batch as its own command)."""
+        return [command_text([self.binary] + render_operation(op)) for op in operations]
 
     def restore(self, operations):
         """Apply operations in one `ipvsadm -R`; returns (rc, stdout, stderr) untouched."""

@@ -76,18 +76,11 @@ options:
     type: str
     choices: [arptables, arptables-legacy, arptables-nft, nftables]
     default: arptables
+extends_documentation_fragment:
+  - lvs.cluster.attributes
 notes:
-  - Check mode is supported and reports exactly the commands a real run would execute.
-  - Diff mode shows the collection's rules before and after, in the back end's own syntax.
   - Rules are not persistent across reboots by themselves; run the module at boot (for
     example from the real_server role) or save the ruleset with your distribution's tools.
-attributes:
-  check_mode:
-    support: full
-    description: Computes the exact commands and reports them without running them.
-  diff_mode:
-    support: full
-    description: Before and after of the collection's rules.
 """
 
 EXAMPLES = r"""
@@ -152,29 +145,46 @@ before:
   sample: {"vips": {}, "drop": [], "mangle": [], "stale": []}
 commands:
   description:
-    - What was run (check mode, what would be run), in order.
-    - For the arptables back ends, one command line per arptables call.
-    - For nftables, one C(nft -f -) entry followed by the ruleset it was given on stdin.
+    - What was run (check mode, what would be run), in order, each the program's name and its
+      arguments; the input of a program fed on stdin follows its command line, on the next lines.
+    - For the arptables back ends, one command per arptables call.
+    - For nftables, one C(nft -f -) with the ruleset it is given.
   returned: always
   type: list
   elements: str
   sample: ["arptables -N LVS_CLUSTER_VIP_IN", "arptables -A LVS_CLUSTER_VIP_IN -j DROP -d 192.0.2.10"]
+applied:
+  description: When a command failed, the commands (of RV(commands)) that ran before it.
+  returned: on failure to apply
+  type: list
+  elements: str
+  sample: ["arptables -N LVS_CLUSTER_VIP_IN"]
+rc:
+  description: The exit status of the command that failed.
+  returned: on failure
+  type: int
+  sample: 1
+stderr:
+  description: What the command that failed printed on its error output.
+  returned: on failure
+  type: str
+  sample: "arptables v0.0.5: can't initialize arptables table `filter'"
 backend:
-  description: The back end used, and the executable.
+  description: The back end used.
   returned: always
   type: str
   sample: arptables-legacy
 diff:
   description: The collection's rules before and after, in the back end's syntax.
-  returned: when diff mode is on
+  returned: in diff mode
   type: dict
   sample: {"before": "", "after": "-A INPUT -j LVS_CLUSTER_VIP_IN\n..."}
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lvs.cluster.plugins.module_utils import arp_suppression as arp
-from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner
+from ansible_collections.lvs.cluster.plugins.module_utils import arp_backends, arp_suppression as arp
+from ansible_collections.lvs.cluster.plugins.module_utils.rules_module import run_rules_module
 
 
 def main():
@@ -184,75 +194,18 @@ def main():
             real_ip=dict(type="str"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             purge=dict(type="bool", default=False),
-            backend=dict(type="str", choices=list(arp.BACKENDS), default="arptables"),
+            backend=dict(type="str", choices=list(arp_backends.BACKENDS), default="arptables"),
         ),
         supports_check_mode=True,
     )
     params = module.params
-    backend = params["backend"]
-    try:
-        vips, real_ip = arp.validate(params["vips"], params["real_ip"], params["state"], params["purge"], backend)
-    except arp.ArpSuppressionError as error:
-        module.fail_json(msg=str(error))
 
-    executable = "nft" if backend == "nftables" else backend
-    binary = module.get_bin_path(executable)
-    if binary is None:
-        module.fail_json(msg="backend: %r needs the executable %r, which is not installed (or not on PATH)"
-                         % (backend, executable))
+    def want_of():
+        vips, real_ip, state = arp.validate(params["vips"], params["real_ip"], params["state"])
+        return lambda current: arp.desired_state(current, vips, real_ip, state, params["purge"])
 
-    run = command_runner(module)
-    result = dict(changed=False, backend=backend, commands=[])
-    if backend == "nftables":
-        rc, out, err = run([binary, "-j", "list", "table", "arp", arp.NFT_TABLE])
-        if rc != 0:
-            if "No such file or directory" not in err:
-                module.fail_json(msg="reading the nftables table arp %s failed: %s" % (arp.NFT_TABLE, err.strip()),
-                                 rc=rc, stderr=err)
-            out = ""
-        current = arp.parse_nft_json(out)
-        desired = arp.desired_state(current, vips, real_ip, params["state"], params["purge"])
-        changed = arp.nft_needs_change(current, desired)
-        script = arp.nft_script(current, desired) if changed else ""
-        if script:
-            result["commands"] = ["%s -f -" % binary, script]
-        before_text, after_text = arp.render_nft_current(current), arp.render_nft_table(desired)
-        if script and not module.check_mode:
-            rc, out, err = run([binary, "-f", "-"], data=script)
-            if rc != 0:
-                module.fail_json(msg="nft refused the ruleset (nothing was changed: nft -f is one transaction): %s"
-                                 % err.strip(), rc=rc, stderr=err, **result)
-    else:
-        rc, out, err = run([binary, "-L", "-n", "--line-numbers"])
-        if rc != 0:
-            module.fail_json(msg="%s -L failed (%s); does the kernel support this arptables back end?"
-                             % (backend, err.strip()), rc=rc, stderr=err)
-        current = arp.read_arptables(out)
-        desired = arp.desired_state(current, vips, real_ip, params["state"], params["purge"])
-        plan = arp.plan_arptables(current, desired)
-        changed = bool(plan)
-        result["commands"] = [" ".join([backend] + argv) for argv in plan]
-        before_text, after_text = arp.render_arptables(current), arp.render_arptables(desired)
-        if plan and not module.check_mode:
-            done = []
-            for argv in plan:
-                rc, out, err = run([binary] + argv)
-                if rc != 0:
-                    hint = ""
-                    if "Operation not supported" in err:
-                        hint = " The kernel lacks what this back end needs; try backend=arptables-legacy."
-                    module.fail_json(msg="%s failed: %s (%s applied before it; run the module again to "
-                                         "converge).%s" % (" ".join([backend] + argv), err.strip(),
-                                                           "%d commands" % len(done) if done else "nothing was", hint),
-                                     rc=rc, stderr=err, applied=done, **result)
-                done.append(" ".join([backend] + argv))
-
-    result["changed"] = changed
-    result["before"] = current.as_dict()
-    result["vips"] = desired.vips()
-    if module._diff:
-        result["diff"] = dict(before=before_text, after=after_text)
-    module.exit_json(**result)
+    run_rules_module(module, arp_backends.backend, want_of,
+                     lambda current, desired: dict(before=current.as_dict(), vips=desired.vips()))
 
 
 if __name__ == "__main__":

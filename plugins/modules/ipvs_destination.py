@@ -14,10 +14,12 @@ short_description: Manage one real server (destination) of an IPVS virtual servi
 version_added: 0.1.0
 description:
   - Adds, changes or removes one real server of an existing IPVS virtual service with
-    C(ipvsadm).
-  - The service is named by O(protocol), O(service_address) and O(service_port), or by
-    O(fwmark) and O(family). It must exist (see P(lvs.cluster.ipvs_service#module)); a real
-    server for a service that does not exist is refused.
+    C(ipvsadm), leaving the service's other real servers alone.
+  - The service is named as in P(lvs.cluster.ipvs_service#module), by O(protocol), O(vip)
+    and O(port), or by O(fwmark) and O(family). It must exist; a real server for a service
+    that does not exist is refused.
+  - The real server is O(destination), a dictionary with the options of one entry of
+    O(lvs.cluster.ipvs_service#module:destinations).
   - A change of weight, forwarding method, tunnel settings or thresholds is an in-place
     edit (C(ipvsadm -e)), so established connections survive it.
   - Options left out keep the value of an existing real server; a new one gets the default
@@ -28,122 +30,131 @@ author:
   - lvs.cluster maintainers (@lvs-cluster)
 requirements:
   - ipvsadm (1.31 tested) on the target, and a kernel with IPVS (ip_vs).
-attributes:
-  check_mode:
-    description: Predicts exactly what a real run changes, changing nothing.
-    support: full
-  diff_mode:
-    description: Before and after state of the real server.
-    support: full
-  platform:
-    description: Linux with IPVS.
-    platforms: posix
-    support: full
+extends_documentation_fragment:
+  - lvs.cluster.attributes
 options:
   protocol:
-    description: Protocol of the service (with O(service_address) and O(service_port)).
+    description:
+      - Protocol of the virtual service. Give it with O(vip) and O(port); leave it out
+        for a firewall-mark service (O(fwmark)).
     type: str
     choices: [tcp, udp, sctp]
-  service_address:
-    description: Virtual IP address of the service (IPv4 or IPv6).
+  vip:
+    description:
+      - The virtual IP address (VIP) of the service, IPv4 or IPv6 (no host names).
     type: str
-  service_port:
-    description: Port of the service (0-65535).
-    type: int
-  fwmark:
-    description: Firewall mark of the service (1 to 4294967295), instead of O(protocol), O(service_address), O(service_port).
-    type: int
-  family:
-    description: Address family of a firewall-mark service. Default V(ipv4).
-    type: str
-    choices: [ipv4, ipv6]
-  address:
-    description: Address of the real server, of the service's family.
-    type: str
-    required: true
   port:
     description:
-      - Port of the real server. Default the service's port (0 for a firewall-mark service).
-      - Only V(nat) can map to another port; under V(dr) and V(tun) it must be the service's port.
+      - Port of the virtual service, 0-65535. V(0) (all ports) only for a persistent service.
     type: int
-  method:
-    description: Forwarding method (masquerading, direct routing, tunneling). Default V(dr) for a new one.
+  fwmark:
+    description:
+      - Firewall mark (1 to 4294967295) identifying a firewall-mark service, instead of
+        O(protocol), O(vip) and O(port).
+    type: int
+  family:
+    description:
+      - Address family of a firewall-mark service (a mark exists once per family).
+      - For a service with a VIP it may be given and must match the VIP.
+      - Default V(ipv4) for a firewall-mark service.
     type: str
-    choices: [nat, dr, tun]
-  weight:
-    description: Weight 0-65535; V(0) quiesces the server. Default V(1) for a new one.
-    type: int
-  upper_threshold:
-    description: Upper connection threshold, 0-65535 (V(0) = none). Default V(0) for a new one.
-    type: int
-  lower_threshold:
-    description: Lower connection threshold, 0-65535, not above the upper one. Default V(0) for a new one.
-    type: int
-  tunnel_type:
-    description: Tunnel type under V(tun). Default V(ipip).
-    type: str
-    choices: [ipip, gue, gre]
-  tunnel_port:
-    description: Destination port of a V(gue) tunnel (required for gue).
-    type: int
-  tunnel_checksum:
-    description: Checksum of a V(gue) or V(gre) tunnel; V(remcsum) only for gue. Default V(nocsum).
-    type: str
-    choices: [nocsum, csum, remcsum]
-  state:
-    description: V(absent) removes the real server.
-    type: str
-    choices: [present, absent]
-    default: present
+    choices: [ipv4, ipv6]
+  destination:
+    description:
+      - The real server, with the options of one entry of
+        O(lvs.cluster.ipvs_service#module:destinations).
+    type: dict
+    required: true
+    suboptions:
+      address:
+        description: Real server address, of the service's family.
+        type: str
+        required: true
+      port:
+        description:
+          - Real server port. Default the service's port (0 for a firewall-mark service).
+          - Only V(nat) can map to another port; under V(dr) and V(tun) it must be the
+            service's port.
+        type: int
+      method:
+        description: Forwarding method (masquerading, direct routing, tunneling). Default V(dr) for a new one.
+        type: str
+        choices: [nat, dr, tun]
+      weight:
+        description: Weight 0-65535; V(0) quiesces the server (no new connections). Default V(1) for a new one.
+        type: int
+      upper_threshold:
+        description: Upper connection threshold, 0-65535 (V(0) = none). Default V(0) for a new one.
+        type: int
+      lower_threshold:
+        description: Lower connection threshold, 0-65535, not above the upper one. Default V(0) for a new one.
+        type: int
+      tunnel_type:
+        description: Tunnel type under V(tun). Default V(ipip).
+        type: str
+        choices: [ipip, gue, gre]
+      tunnel_port:
+        description: Destination port of a V(gue) tunnel (required for gue).
+        type: int
+      tunnel_checksum:
+        description: Checksum of a V(gue) or V(gre) tunnel; V(remcsum) only for gue. Default V(nocsum).
+        type: str
+        choices: [nocsum, csum, remcsum]
+      state:
+        description: V(absent) removes this real server.
+        type: str
+        choices: [present, absent]
+        default: present
 """
 
 EXAMPLES = r"""
 - name: A real server by NAT, mapping port 80 to 8080
   lvs.cluster.ipvs_destination:
     protocol: tcp
-    service_address: 192.0.2.10
-    service_port: 80
-    address: 198.51.100.21
-    port: 8080
-    method: nat
-    weight: 100
+    vip: 192.0.2.10
+    port: 80
+    destination:
+      address: 198.51.100.21
+      port: 8080
+      method: nat
+      weight: 100
 
 - name: Quiesce it (no new connections, established ones continue)
   lvs.cluster.ipvs_destination:
     protocol: tcp
-    service_address: 192.0.2.10
-    service_port: 80
-    address: 198.51.100.21
-    port: 8080
-    weight: 0
+    vip: 192.0.2.10
+    port: 80
+    destination: {address: 198.51.100.21, port: 8080, weight: 0}
 
 - name: A real server of an IPv6 firewall-mark service through a GUE tunnel
   lvs.cluster.ipvs_destination:
     fwmark: 80
     family: ipv6
-    address: "2001:db8:51::22"
-    method: tun
-    tunnel_type: gue
-    tunnel_port: 6080
-    tunnel_checksum: csum
+    destination:
+      address: "2001:db8:51::22"
+      method: tun
+      tunnel_type: gue
+      tunnel_port: 6080
+      tunnel_checksum: csum
 
 - name: Remove it
   lvs.cluster.ipvs_destination:
     fwmark: 80
     family: ipv6
-    address: "2001:db8:51::22"
-    state: absent
+    destination: {address: "2001:db8:51::22", state: absent}
 """
 
 RETURN = r"""
 commands:
-  description: The ipvsadm command lines of the change; in check mode the ones it would run.
+  description:
+    - The commands of the change (in check mode, those a real run would apply), each one
+      C(ipvsadm) command line, applied as one C(ipvsadm -R) batch.
   returned: always
   type: list
   elements: str
-  sample: ["-e -t 192.0.2.10:80 -r 198.51.100.21:8080 -m -w 0 -x 0 -y 0"]
+  sample: ["ipvsadm -e -t 192.0.2.10:80 -r 198.51.100.21:8080 -m -w 0 -x 0 -y 0"]
 service:
-  description: The service's name (protocol and address:port, or fwmark and family).
+  description: The service's name (protocol and VIP:port, or fwmark and family).
   returned: always
   type: str
   sample: tcp 192.0.2.10:80
@@ -163,47 +174,66 @@ destination:
     tunnel_checksum: {description: "Tunnel checksum (gue, gre).", type: str, returned: always, sample: null}
 diff:
   description: The real server before and after.
-  returned: always
+  returned: in diff mode
   type: dict
+applied:
+  description: After a kernel refusal, the commands (of RV(commands)) that took effect.
+  returned: on failure to apply
+  type: list
+  elements: str
+  sample: []
+rolled_back:
+  description: After a kernel refusal, the service's name if it was restored to its state before the task.
+  returned: on failure to apply
+  type: list
+  elements: str
+  sample: ["tcp 192.0.2.10:80"]
+rc:
+  description: The exit status of C(ipvsadm -R) after a kernel refusal.
+  returned: on failure to apply
+  type: int
+  sample: 2
+stderr:
+  description: What C(ipvsadm -R) printed on its error output after a kernel refusal.
+  returned: on failure to apply
+  type: str
+  sample: "Memory allocation problem"
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_apply import ApplyError, converge
+from ansible_collections.lvs.cluster.plugins.module_utils.command import result_or_fail
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_apply import converge
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_diff import plan_destination
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import ValidationError, service_name
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_module import destination_options, ipvsadm_backend
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import IpvsadmError, ParseError
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import service_name
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_module import (
+    destination_options,
+    identity_options,
+    ipvsadm_backend,
+)
 
 
 def main():
-    argument_spec = destination_options()
-    argument_spec.update(
-        protocol=dict(type="str", choices=["tcp", "udp", "sctp"]),
-        service_address=dict(type="str"),
-        service_port=dict(type="int"),
-        fwmark=dict(type="int"),
-        family=dict(type="str", choices=["ipv4", "ipv6"]),
-    )
+    argument_spec = identity_options()
+    argument_spec.update(destination=dict(type="dict", required=True, options=destination_options()))
     module = AnsibleModule(
         argument_spec=argument_spec,
         required_one_of=[("protocol", "fwmark")],
-        mutually_exclusive=[("fwmark", "protocol"), ("fwmark", "service_address"), ("fwmark", "service_port")],
+        mutually_exclusive=[("fwmark", "protocol"), ("fwmark", "vip"), ("fwmark", "port")],
         supports_check_mode=True,
     )
-    scope, dest_key = [None], None
-    try:
+    plan = {}
+
+    def work():
         backend = ipvsadm_backend(module)
         live = backend.read_table()
-        targets, scope, dest_key = plan_destination(live, module.params)
+        targets, scope, plan["dest_key"] = plan_destination(live, module.params)
+        plan["key"] = scope[0]
         result = converge(backend, live, targets, scope, check_mode=module.check_mode)
-    except ValidationError as error:
-        module.fail_json(msg=str(error), changed=False)
-    except (IpvsadmError, ParseError) as error:
-        module.fail_json(msg=str(error), changed=False)
-    except ApplyError as error:
-        module.fail_json(msg=str(error), **_shape(error.result, scope[0], dest_key))
-    module.exit_json(**_shape(result, scope[0], dest_key))
+        return _shape(result, plan["key"], plan["dest_key"], module._diff)
+
+    module.exit_json(**result_or_fail(
+        module, work, lambda failed: _shape(failed, plan["key"], plan["dest_key"], module._diff)))
 
 
 def _pick(services, dest_key):
@@ -214,13 +244,14 @@ def _pick(services, dest_key):
     return None
 
 
-def _shape(result, key, dest_key):
+def _shape(result, key, dest_key, diff):
     shaped = dict(result)
     before = _pick(shaped.pop("before"), dest_key)
     after = _pick(shaped.pop("after"), dest_key)
     shaped["service"] = service_name(key)
     shaped["destination"] = after
-    shaped["diff"] = {"before": before or {}, "after": after or {}}
+    if diff:
+        shaped["diff"] = {"before": before or {}, "after": after or {}}
     return shaped
 
 

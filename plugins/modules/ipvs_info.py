@@ -23,18 +23,8 @@ author:
   - lvs.cluster maintainers (@lvs-cluster)
 requirements:
   - ipvsadm (1.31 tested) on the target, and a kernel with IPVS (ip_vs).
-extends_documentation_fragment: []
-attributes:
-  check_mode:
-    description: Reads only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Nothing to diff.
-    support: none
-  platform:
-    description: Linux with IPVS.
-    platforms: posix
-    support: full
+extends_documentation_fragment:
+  - lvs.cluster.attributes.info
 options: {}
 """
 
@@ -46,7 +36,7 @@ EXAMPLES = r"""
 - name: Active connections per real server of tcp 192.0.2.10:80
   ansible.builtin.debug:
     msg: "{{ item.address }}: {{ item.active_connections }}"
-  loop: "{{ (lvs.ipvs.services | selectattr('address', 'equalto', '192.0.2.10') | selectattr('port', 'equalto', 80)
+  loop: "{{ (lvs.ipvs.services | selectattr('vip', 'equalto', '192.0.2.10') | selectattr('port', 'equalto', 80)
             | first).destinations }}"
 """
 
@@ -58,7 +48,7 @@ ipvs:
   contains:
     services:
       description:
-        - Virtual services with protocol, address, port, fwmark, family, scheduler,
+        - Virtual services with protocol, vip, port, fwmark, family, scheduler,
           scheduler_flags, persistence_timeout, persistence_netmask, persistence_engine,
           one_packet (as the options of P(lvs.cluster.ipvs_service#module)), the sums
           active_connections and inactive_connections, stats and rates, and destinations.
@@ -73,7 +63,7 @@ ipvs:
       returned: always
       sample:
         - protocol: tcp
-          address: 192.0.2.10
+          vip: 192.0.2.10
           port: 7
           fwmark: null
           family: ipv4
@@ -107,16 +97,12 @@ ipvs:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_module import ipvsadm_backend
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import IpvsadmError, ParseError
+from ansible_collections.lvs.cluster.plugins.module_utils.command import result_or_fail
 
 
 def main():
     module = AnsibleModule(argument_spec={}, supports_check_mode=True)
-    try:
-        info = ipvsadm_backend(module).info()
-    except (IpvsadmError, ParseError) as error:
-        module.fail_json(msg=str(error))
-    module.exit_json(changed=False, ipvs=info)
+    module.exit_json(**result_or_fail(module, lambda: dict(changed=False, ipvs=ipvsadm_backend(module).info())))
 
 
 if __name__ == "__main__":

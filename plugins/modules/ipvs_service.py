@@ -15,14 +15,14 @@ version_added: 0.1.0
 description:
   - Creates, changes and removes Linux Virtual Server (IPVS) virtual services with
     C(ipvsadm), optionally together with their real servers (O(destinations)).
-  - A virtual service is identified by O(protocol), O(address) and O(port), or by a
+  - A virtual service is identified by O(protocol), O(vip) and O(port), or by a
     firewall mark (O(fwmark)) and an address family (O(family)).
   - With O(services) one call converges many services (the whole table with
-    O(purge_services=true)) in a single process and a single C(ipvsadm -R) batch.
+    O(purge=true)) in a single process and a single C(ipvsadm -R) batch.
   - A change of scheduler, scheduler flags, persistence or one-packet scheduling is an
     in-place edit (C(ipvsadm -E)); a change of a real server's weight, forwarding method,
     tunnel settings or thresholds is an in-place edit (C(ipvsadm -e)). Established
-    connections survive them. Only a different identity (address, port, protocol, mark) is
+    connections survive them. Only a different identity (VIP, port, protocol, mark) is
     a different service.
   - Options left out keep the value of an existing service or real server; a new one gets
     the default named in each option.
@@ -35,18 +35,8 @@ author:
   - lvs.cluster maintainers (@lvs-cluster)
 requirements:
   - ipvsadm (1.31 tested) on the target, and a kernel with IPVS (ip_vs).
-extends_documentation_fragment: []
-attributes:
-  check_mode:
-    description: Predicts exactly what a real run changes (RV(commands), RV(diff)), changing nothing.
-    support: full
-  diff_mode:
-    description: Before and after state of the service (single-service form), or of the services that change (list form).
-    support: full
-  platform:
-    description: Linux with IPVS.
-    platforms: posix
-    support: full
+extends_documentation_fragment:
+  - lvs.cluster.attributes
 notes:
   - C(ipvsadm -R) goes on after a line the kernel refuses and exits with the status of the
     last line only; the module therefore judges a batch by C(ipvsadm)'s error output and by
@@ -57,13 +47,13 @@ notes:
 options:
   protocol: &protocol
     description:
-      - Protocol of the virtual service. Give it with O(address) and O(port); leave it out
+      - Protocol of the virtual service. Give it with O(vip) and O(port); leave it out
         for a firewall-mark service (O(fwmark)).
     type: str
     choices: [tcp, udp, sctp]
-  address: &address
+  vip: &vip
     description:
-      - Virtual IP address (IPv4 or IPv6; no host names).
+      - The virtual IP address (VIP) of the service, IPv4 or IPv6 (no host names).
     type: str
   port: &port
     description:
@@ -72,12 +62,12 @@ options:
   fwmark: &fwmark
     description:
       - Firewall mark (1 to 4294967295) identifying a firewall-mark service, instead of
-        O(protocol), O(address) and O(port).
+        O(protocol), O(vip) and O(port).
     type: int
   family: &family
     description:
       - Address family of a firewall-mark service (a mark exists once per family).
-      - For an address service it may be given and must match the address.
+      - For a service with a VIP it may be given and must match the VIP.
       - Default V(ipv4) for a firewall-mark service.
     type: str
     choices: [ipv4, ipv6]
@@ -119,7 +109,7 @@ options:
     description:
       - Real servers of the service. Leave out to leave the real servers alone.
       - Listed ones are added or changed in place; unlisted ones stay unless
-        O(purge_destinations=true).
+        O(purge=true).
     type: list
     elements: dict
     suboptions:
@@ -162,9 +152,13 @@ options:
         type: str
         choices: [present, absent]
         default: present
-  purge_destinations: &purge_destinations
+  purge: &purge
     description:
-      - With O(destinations), remove the service's real servers that are not listed.
+      - Remove what the call does not list, at the level of the option.
+      - In a service (the single-service form, or an entry of O(services)) with
+        O(destinations), the service's real servers that are not listed.
+      - At the top level of the list form, every service of the table that is not listed
+        in O(services) (O(services=[]) with it clears the table).
     type: bool
     default: false
   state: &state
@@ -176,16 +170,17 @@ options:
   services:
     description:
       - Many services in one call, each a dictionary with the service options above
-        (O(protocol), O(address), O(port), O(fwmark), O(family), O(scheduler),
+        (O(protocol), O(vip), O(port), O(fwmark), O(family), O(scheduler),
         O(scheduler_flags), O(persistence_timeout), O(persistence_netmask),
-        O(persistence_engine), O(one_packet), O(destinations), O(purge_destinations),
+        O(persistence_engine), O(one_packet), O(destinations), O(purge),
         O(state)).
+      - O(purge) at the top level then removes the services not listed.
       - Mutually exclusive with the single-service options.
     type: list
     elements: dict
     suboptions:
       protocol: *protocol
-      address: *address
+      vip: *vip
       port: *port
       fwmark: *fwmark
       family: *family
@@ -196,33 +191,27 @@ options:
       persistence_engine: *persistence_engine
       one_packet: *one_packet
       destinations: *destinations
-      purge_destinations: *purge_destinations
+      purge: *purge
       state: *state
-  purge_services:
-    description:
-      - With O(services), remove every service of the table that is not listed
-        (O(services=[]) with this clears the table).
-    type: bool
-    default: false
 """
 
 EXAMPLES = r"""
 - name: A web service by NAT on three real servers, and nothing else in its pool
   lvs.cluster.ipvs_service:
     protocol: tcp
-    address: 192.0.2.10
+    vip: 192.0.2.10
     port: 80
     scheduler: wlc
     destinations:
       - {address: 198.51.100.21, method: nat, weight: 100}
       - {address: 198.51.100.22, method: nat, weight: 100}
       - {address: 198.51.100.23, method: nat, weight: 0}   # quiesced
-    purge_destinations: true
+    purge: true
 
 - name: Change the scheduler in place (connections survive)
   lvs.cluster.ipvs_service:
     protocol: tcp
-    address: 192.0.2.10
+    vip: 192.0.2.10
     port: 80
     scheduler: rr
 
@@ -246,37 +235,40 @@ EXAMPLES = r"""
 - name: The whole table of a router in one call; services not listed are removed
   lvs.cluster.ipvs_service:
     services: "{{ lvs_services }}"
-    purge_services: true
+    purge: true
 
 - name: Source hashing with fallback and port, SIP persistence on UDP
   lvs.cluster.ipvs_service:
     services:
-      - {protocol: udp, address: 192.0.2.10, port: 53, scheduler: sh, scheduler_flags: [sh-fallback, sh-port]}
-      - {protocol: udp, address: 192.0.2.10, port: 5060, scheduler: rr, persistence_timeout: 60,
+      - {protocol: udp, vip: 192.0.2.10, port: 53, scheduler: sh, scheduler_flags: [sh-fallback, sh-port]}
+      - {protocol: udp, vip: 192.0.2.10, port: 5060, scheduler: rr, persistence_timeout: 60,
          persistence_engine: sip, one_packet: true}
 
 - name: Remove a service
   lvs.cluster.ipvs_service:
     protocol: tcp
-    address: "2001:db8:2::10"
+    vip: "2001:db8:2::10"
     port: 443
     state: absent
 """
 
 RETURN = r"""
 commands:
-  description: The ipvsadm command lines of the change (fed to C(ipvsadm -R)); in check mode the ones it would run.
+  description:
+    - The commands of the change, in order (in check mode, those a real run would apply).
+    - Each is one C(ipvsadm) command line; they are applied together as one
+      C(ipvsadm -R) batch.
   returned: always
   type: list
   elements: str
-  sample: ["-E -t 192.0.2.10:80 -s rr", "-e -t 192.0.2.10:80 -r 198.51.100.21:80 -m -w 5 -x 0 -y 0"]
+  sample: ["ipvsadm -E -t 192.0.2.10:80 -s rr", "ipvsadm -e -t 192.0.2.10:80 -r 198.51.100.21:80 -m -w 5 -x 0 -y 0"]
 service:
   description: The service after the task (single-service form); null when absent.
   returned: when O(services) is not used
   type: dict
   contains:
     protocol: {description: "tcp, udp, sctp or fwmark.", type: str, returned: always, sample: tcp}
-    address: {description: Virtual address (null for fwmark)., type: str, returned: always, sample: 192.0.2.10}
+    vip: {description: Virtual IP address (null for fwmark)., type: str, returned: always, sample: 192.0.2.10}
     port: {description: Port (null for fwmark)., type: int, returned: always, sample: 80}
     fwmark: {description: Firewall mark (null unless fwmark)., type: int, returned: always, sample: null}
     family: {description: ipv4 or ipv6., type: str, returned: always, sample: ipv4}
@@ -312,46 +304,55 @@ summary:
     unchanged: {description: Number of services concerned left as they were., type: int, returned: always, sample: 997}
   sample: {services: 2, destinations: 6, added: ["tcp 192.0.2.10:80"], changed: [], removed: [], unchanged: 1}
 applied:
-  description: After a kernel refusal, the services whose change was fully applied.
-  returned: failure after a partly refused batch
+  description:
+    - After a kernel refusal, the commands (of RV(commands)) that took effect, that is
+      those of the services whose change was fully applied.
+  returned: on failure to apply
   type: list
   elements: str
-  sample: ["tcp 192.0.2.10:80"]
+  sample: ["ipvsadm -A -t 192.0.2.10:80 -s wlc"]
+rc:
+  description: The exit status of C(ipvsadm -R) after a kernel refusal.
+  returned: on failure to apply
+  type: int
+  sample: 2
+stderr:
+  description: What C(ipvsadm -R) printed on its error output after a kernel refusal.
+  returned: on failure to apply
+  type: str
+  sample: "Memory allocation problem"
 rolled_back:
   description: After a kernel refusal, the half-applied services restored to their state before the task.
-  returned: failure after a partly refused batch
+  returned: on failure to apply
   type: list
   elements: str
   sample: ["tcp 192.0.2.10:81"]
 diff:
   description:
     - Before and after state of the service (single-service form), as in RV(service).
-    - "In the list form, before and after state of only the services that change (added,
-      changed or removed), and only in diff mode (C(--diff) or C(diff: true))."
-  returned: always in the single-service form; in diff mode in the list form
+    - In the list form, before and after state of only the services that change (added,
+      changed or removed).
+  returned: "in diff mode (C(--diff) or C(diff: true))"
   type: dict
-  sample: {before: {services: []}, after: {services: [{protocol: tcp, address: 192.0.2.10, port: 80}]}}
+  sample: {before: {services: []}, after: {services: [{protocol: tcp, vip: 192.0.2.10, port: 80}]}}
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_apply import ApplyError, converge
+from ansible_collections.lvs.cluster.plugins.module_utils.command import result_or_fail
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_apply import converge
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_diff import plan_services
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import ValidationError, desired_service
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import desired_service
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_module import ipvsadm_backend, service_options
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import IpvsadmError, ParseError
 
-SINGLE = ("protocol", "address", "port", "fwmark", "family", "scheduler", "scheduler_flags",
+SINGLE = ("protocol", "vip", "port", "fwmark", "family", "scheduler", "scheduler_flags",
           "persistence_timeout", "persistence_netmask", "persistence_engine", "one_packet",
           "destinations")
 
 
 def main():
     argument_spec = service_options()
-    argument_spec.update(
-        services=dict(type="list", elements="dict", options=service_options()),
-        purge_services=dict(type="bool", default=False),
-    )
+    argument_spec.update(services=dict(type="list", elements="dict", options=service_options()))
     module = AnsibleModule(
         argument_spec=argument_spec,
         mutually_exclusive=[("services", name) for name in SINGLE],
@@ -360,40 +361,38 @@ def main():
     params = module.params
     list_form = params["services"] is not None
     if not list_form and params["protocol"] is None and params["fwmark"] is None:
-        module.fail_json(msg="give protocol, address and port, or fwmark (one service), or services (a list)")
-    if params["purge_services"] and not list_form:
-        module.fail_json(msg="purge_services=True needs services (the list form)")
-    try:
-        if list_form:
-            desired = [desired_service(entry, "services[%d]." % index)
-                       for index, entry in enumerate(params["services"])]
-        else:
-            desired = [desired_service(params)]
-        backend = ipvsadm_backend(module)
-        live = backend.read_table()
-        targets, scope = plan_services(live, desired, params["purge_services"] if list_form else False)
-        result = converge(backend, live, targets, scope, check_mode=module.check_mode,
-                          compact=list_form, diff=module._diff)
-    except ValidationError as error:
-        module.fail_json(msg=str(error), changed=False)
-    except (IpvsadmError, ParseError) as error:
-        module.fail_json(msg=str(error), changed=False)
-    except ApplyError as error:
-        failed = _shape(error.result, list_form)
-        module.fail_json(msg=str(error), **failed)
-    module.exit_json(**_shape(result, list_form))
+        module.fail_json(msg="give protocol, vip and port, or fwmark (one service), or services (a list)")
+    module.exit_json(**result_or_fail(module, lambda: _converge(module, list_form),
+                                      lambda failed: _shape(failed, list_form, module._diff)))
 
 
-def _shape(result, list_form):
+def _converge(module, list_form):
+    params = module.params
+    if list_form:
+        desired = [desired_service(entry, "services[%d]." % index)
+                   for index, entry in enumerate(params["services"])]
+    else:
+        desired = [desired_service(params)]
+    backend = ipvsadm_backend(module)
+    live = backend.read_table()
+    # the top-level purge is about services in the list form, about real servers otherwise
+    targets, scope = plan_services(live, desired, params["purge"] if list_form else False)
+    result = converge(backend, live, targets, scope, check_mode=module.check_mode,
+                      compact=list_form, diff=module._diff)
+    return _shape(result, list_form, module._diff)
+
+
+def _shape(result, list_form, diff):
     shaped = dict(result)
     before, after = shaped.pop("before", None), shaped.pop("after", None)
     if list_form:
-        # a summary (in result already); before / after only in diff mode, only what changes
-        if before is not None:
+        # a summary (in result already); before / after only what changes
+        if diff and before is not None:
             shaped["diff"] = {"before": {"services": before}, "after": {"services": after}}
     else:
         shaped["service"] = after[0] if after else None
-        shaped["diff"] = {"before": before[0] if before else {}, "after": after[0] if after else {}}
+        if diff:
+            shaped["diff"] = {"before": before[0] if before else {}, "after": after[0] if after else {}}
     return shaped
 
 

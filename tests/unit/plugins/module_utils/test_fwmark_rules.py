@@ -4,74 +4,79 @@ import pytest
 
 from ansible_collections.lvs.cluster.plugins.module_utils import fwmark_rules as fw
 from ansible_collections.lvs.cluster.plugins.module_utils.fwmark_rules import Rule
+from ansible_collections.lvs.cluster.plugins.module_utils.validation import ValidationError, port_ranges
 
 from arp_fwmark_fixtures import section
 
 VIP = "192.0.2.10"
-HTTP = Rule(80, 4, VIP, "tcp", ((80, 80), (443, 443)))
-FTP = Rule(21, 4, VIP, "tcp", ((21, 21), (10000, 20000)))
-DNS6 = Rule(4294967295, 6, "2001:db8:2::10", "udp", ((53, 53),))
+HTTP = Rule(80, "ipv4", VIP, "tcp", ((80, 80), (443, 443)))
+FTP = Rule(21, "ipv4", VIP, "tcp", ((21, 21), (10000, 20000)))
+DNS6 = Rule(4294967295, "ipv6", "2001:db8:2::10", "udp", ((53, 53),))
 
 
 def test_ports_normalise():
-    assert fw.parse_ports("ports", [443, "80", "10000-20000", "21:21", "10500:10600"]) == (
+    assert port_ranges("ports", [443, "80", "10000-20000", "21:21", "10500:10600"]) == (
         (21, 21), (80, 80), (443, 443), (10000, 20000))
-    assert fw.parse_ports("ports", ["80", 81, "82-90"]) == ((80, 90),)
+    assert port_ranges("ports", ["80", 81, "82-90"]) == ((80, 90),)
     assert fw.ports_text(((21, 21), (10000, 20000)), ":") == "21,10000:20000"
 
 
 @pytest.mark.parametrize("ports, message", [
-    ([0], "ports[0]: 0 is out of range (ports are 1..65535)"),
-    (["65536"], "ports[0]: '65536' is out of range"),
-    (["20-10"], "ports[0]: '20-10' is an empty range"),
-    (["http"], "ports[0]: 'http' is not a port"),
-    (["1-2-3"], "ports[0]: '1-2-3' is not a port"),
-    ([], "ports: at least one port"),
+    ([0], "ports[0]=0: is out of range (ports are 1..65535)"),
+    (["65536"], "ports[0]='65536': is out of range"),
+    (["20-10"], "ports[0]='20-10': is an empty range"),
+    (["http"], "ports[0]='http': is not a port"),
+    (["1-2-3"], "ports[0]='1-2-3': is not a port"),
+    ([], "ports=[]: at least one port"),
 ])
 def test_bad_ports(ports, message):
-    with pytest.raises(fw.FwmarkError) as error:
-        fw.parse_ports("ports", ports)
-    assert message in str(error.value)
+    with pytest.raises(ValidationError) as error:
+        port_ranges("ports", ports)
+    assert str(error.value).startswith(message)
 
 
 @pytest.mark.parametrize("mark, message", [
-    (0, "marks[0].mark: 0 is out of range (a mark is 1..4294967295; 0 means no mark)"),
-    (2 ** 32, "marks[0].mark: 4294967296 is out of range"),
-    (-1, "marks[0].mark: -1 is out of range"),
-    ("ten", "marks[0].mark: 'ten' is not a mark"),
-    (None, "marks[0].mark: None is not a mark"),
+    (0, "marks[0].fwmark=0: must be between 1 and 4294967295"),
+    (2 ** 32, "marks[0].fwmark=4294967296: must be between 1 and 4294967295"),
+    (-1, "marks[0].fwmark=-1: must be between 1 and 4294967295"),
+    ("ten", "marks[0].fwmark='ten': must be an integer"),
+    ("0x50", "marks[0].fwmark='0x50': must be an integer"),   # one form in every module: an integer
+    (None, "marks[0].fwmark=None: must be an integer"),
 ])
 def test_bad_marks(mark, message):
-    with pytest.raises(fw.FwmarkError) as error:
-        fw.validate([{"mark": mark, "addresses": [VIP], "ports": [80]}], "present", False, "nftables")
-    assert message in str(error.value)
+    with pytest.raises(ValidationError) as error:
+        fw.validate([{"fwmark": mark, "vips": [VIP], "ports": [80]}], "present")
+    assert str(error.value).startswith(message)
 
 
 def test_other_bad_input():
-    with pytest.raises(fw.FwmarkError, match=r"marks\[0\].addresses\[1\]: '192.0.2.256' is not an IPv4 or IPv6 address"):
-        fw.validate([{"mark": 1, "addresses": [VIP, "192.0.2.256"], "ports": [80]}], "present", False, "nftables")
-    with pytest.raises(fw.FwmarkError, match=r"marks\[0\].protocols\[0\]: 'icmp' is not one of tcp, udp, sctp"):
-        fw.validate([{"mark": 1, "addresses": [VIP], "protocols": ["icmp"], "ports": [80]}], "present", False, "nftables")
-    with pytest.raises(fw.FwmarkError, match=r"marks\[1\].mark: 1 is given twice"):
-        fw.validate([{"mark": 1, "addresses": [VIP], "ports": [80]},
-                     {"mark": "0x1", "addresses": [VIP], "ports": [81]}], "present", False, "nftables")
-    with pytest.raises(fw.FwmarkError, match="backend: 'pf'"):
-        fw.validate([], "present", False, "pf")
+    with pytest.raises(ValidationError, match=r"^marks\[0\].vips\[1\]='192.0.2.256': is not an IPv4 or IPv6 address"):
+        fw.validate([{"fwmark": 1, "vips": [VIP, "192.0.2.256"], "ports": [80]}], "present")
+    with pytest.raises(ValidationError, match=r"^marks\[0\].protocols\[0\]='icmp': must be one of tcp, udp, sctp"):
+        fw.validate([{"fwmark": 1, "vips": [VIP], "protocols": ["icmp"], "ports": [80]}], "present")
+    with pytest.raises(ValidationError, match=r"^marks\[1\].fwmark=1: is given twice"):
+        fw.validate([{"fwmark": 1, "vips": [VIP], "ports": [80]},
+                     {"fwmark": "1", "vips": [VIP], "ports": [81]}], "present")
+    with pytest.raises(ValidationError, match=r"^marks\[0\].vips=None: at least one VIP"):
+        fw.validate([{"fwmark": 1, "ports": [80]}], "present")
+    with pytest.raises(ValidationError, match=r"^state='gone'"):
+        fw.validate([], "gone")
 
 
-def test_entry_rules_product_and_hex_mark():
-    rules = fw.entry_rules({"mark": "0x50", "addresses": ["2001:DB8:2::10", VIP], "protocols": ["udp", "tcp"],
+def test_entry_rules_product():
+    rules = fw.entry_rules({"fwmark": 80, "vips": ["2001:DB8:2::10", VIP], "protocols": ["udp", "tcp"],
                             "ports": [443, 80]})
     assert [(r.mark, r.family, r.address, r.protocol) for r in rules] == [
-        (80, 4, VIP, "tcp"), (80, 4, VIP, "udp"), (80, 6, "2001:db8:2::10", "tcp"), (80, 6, "2001:db8:2::10", "udp")]
+        (80, "ipv4", VIP, "tcp"), (80, "ipv4", VIP, "udp"),
+        (80, "ipv6", "2001:db8:2::10", "tcp"), (80, "ipv6", "2001:db8:2::10", "udp")]
 
 
 def test_nft_canonical_recording():
     state = fw.parse_nft_json(section("nft-fwmark.txt", "canonical"))
     assert state.present and state.stale == []
-    assert state.rules == [HTTP, FTP, DNS6, Rule(7, 4, VIP, "sctp", ((9, 9),))]
+    assert state.rules == [HTTP, FTP, DNS6, Rule(7, "ipv4", VIP, "sctp", ((9, 9),))]
     # the recorded table is in write order, not canonical order: a rewrite sorts it
-    wanted = fw.validate([{"mark": 80, "addresses": [VIP], "ports": [80, 443]}], "present", False, "nftables")
+    wanted = fw.validate([{"fwmark": 80, "vips": [VIP], "ports": [80, 443]}], "present")[1]
     desired = fw.desired_rules(state.rules, wanted, "present", False)
     assert desired == sorted(state.rules, key=fw.sort_key)
     assert fw.nft_needs_change(state, desired)
@@ -94,54 +99,54 @@ def test_nft_render_round_trip():
 
 @pytest.mark.parametrize("flavour", ["nft", "legacy"])
 def test_iptables_recordings(flavour):
-    v4 = fw.parse_iptables_save(section("iptables-%s-mangle.txt" % flavour, "iptables-%s-save -t mangle" % flavour), 4)
-    v6 = fw.parse_iptables_save(section("iptables-%s-mangle.txt" % flavour, "ip6tables-%s-save -t mangle" % flavour), 6)
+    v4 = fw.parse_iptables_save(section("iptables-%s-mangle.txt" % flavour, "iptables-%s-save -t mangle" % flavour), "ipv4")
+    v6 = fw.parse_iptables_save(section("iptables-%s-mangle.txt" % flavour, "ip6tables-%s-save -t mangle" % flavour), "ipv6")
     state = fw.merge_families(v4, v6)
-    sctp = Rule(7, 4, VIP, "sctp", tuple((p, p) for p in range(1, 32, 2)))
+    sctp = Rule(7, "ipv4", VIP, "sctp", tuple((p, p) for p in range(1, 32, 2)))
     # the two lines of mark 7 (multiport's 15-port limit) are one rule again
     assert state.rules == [sctp, FTP, HTTP, DNS6]
     assert [item["rule"] for item in state.stale] == ["-d 192.0.2.11/32 -p tcp -m tcp --dport 8080 -j MARK --set-xmark 0x9/0xffffffff"]
-    assert state.jumps == {4: 1, 6: 1} and state.chains == {4, 6}
+    assert state.jumps == {"ipv4": 1, "ipv6": 1} and state.chains == {"ipv4", "ipv6"}
     # rendering gives back exactly the recorded lines (split at 15 ports as recorded)
-    assert fw.ipt_lines([sctp], 4) == v4.lines[4][2:4]
-    assert fw.ipt_lines([HTTP], 4) == v4.lines[4][0:1]
-    assert fw.ipt_lines([DNS6], 6) == v6.lines[6]
+    assert fw.ipt_lines([sctp], "ipv4") == v4.lines["ipv4"][2:4]
+    assert fw.ipt_lines([HTTP], "ipv4") == v4.lines["ipv4"][0:1]
+    assert fw.ipt_lines([DNS6], "ipv6") == v6.lines["ipv6"]
     # converged: the stale rule makes a rewrite of the v4 chain only
     desired = sorted(state.rules, key=fw.sort_key)
-    payload4 = fw.ipt_restore_payload(state, desired, 4)
+    payload4 = fw.ipt_restore_payload(state, desired, "ipv4")
     assert payload4.splitlines()[0:2] == ["*mangle", ":LVS_CLUSTER_FWMARK - [0:0]"]
     assert "8080" not in payload4 and "PREROUTING" not in payload4
-    assert fw.ipt_restore_payload(state, desired, 6) == ""
+    assert fw.ipt_restore_payload(state, desired, "ipv6") == ""
 
 
 @pytest.mark.parametrize("flavour", ["nft", "legacy"])
 def test_iptables_empty_and_removal(flavour):
-    empty = fw.parse_iptables_save(section("iptables-%s-mangle.txt" % flavour, "iptables-%s-save -t mangle (empty)" % flavour), 4)
+    empty = fw.parse_iptables_save(section("iptables-%s-mangle.txt" % flavour, "iptables-%s-save -t mangle (empty)" % flavour), "ipv4")
     assert not empty.present and empty.rules == []
-    assert fw.ipt_restore_payload(empty, [], 4) == ""
-    payload = fw.ipt_restore_payload(empty, [FTP], 4)
+    assert fw.ipt_restore_payload(empty, [], "ipv4") == ""
+    payload = fw.ipt_restore_payload(empty, [FTP], "ipv4")
     assert payload == ("*mangle\n:LVS_CLUSTER_FWMARK - [0:0]\n"
                        '-A LVS_CLUSTER_FWMARK -d 192.0.2.10/32 -p tcp -m multiport --dports 21,10000:20000 '
                        '-m comment --comment "lvs.cluster fwmark 21" -j MARK --set-xmark 0x15/0xffffffff\n'
                        "-I PREROUTING 1 -j LVS_CLUSTER_FWMARK\nCOMMIT\n")
-    full = fw.parse_iptables_save(section("iptables-%s-mangle.txt" % flavour, "iptables-%s-save -t mangle" % flavour), 4)
-    assert fw.ipt_restore_payload(full, [], 4) == ("*mangle\n-D PREROUTING -j LVS_CLUSTER_FWMARK\n"
-                                                   "-F LVS_CLUSTER_FWMARK\n-X LVS_CLUSTER_FWMARK\nCOMMIT\n")
+    full = fw.parse_iptables_save(section("iptables-%s-mangle.txt" % flavour, "iptables-%s-save -t mangle" % flavour), "ipv4")
+    assert fw.ipt_restore_payload(full, [], "ipv4") == ("*mangle\n-D PREROUTING -j LVS_CLUSTER_FWMARK\n"
+                                                        "-F LVS_CLUSTER_FWMARK\n-X LVS_CLUSTER_FWMARK\nCOMMIT\n")
 
 
 def test_desired_rules_semantics():
     current = [FTP, HTTP, DNS6]
-    wanted = fw.validate([{"mark": 80, "addresses": [VIP], "ports": [8080]}], "present", False, "nftables")
+    wanted = fw.validate([{"fwmark": 80, "vips": [VIP], "ports": [8080]}], "present")[1]
     changed = fw.desired_rules(current, wanted, "present", False)
-    assert Rule(80, 4, VIP, "tcp", ((8080, 8080),)) in changed and HTTP not in changed and FTP in changed
-    assert fw.desired_rules(current, wanted, "present", True) == [Rule(80, 4, VIP, "tcp", ((8080, 8080),))]
-    gone = fw.validate([{"mark": 21}], "absent", False, "nftables")
+    assert Rule(80, "ipv4", VIP, "tcp", ((8080, 8080),)) in changed and HTTP not in changed and FTP in changed
+    assert fw.desired_rules(current, wanted, "present", True) == [Rule(80, "ipv4", VIP, "tcp", ((8080, 8080),))]
+    gone = fw.validate([{"fwmark": 21}], "absent")[1]
     assert fw.desired_rules(current, gone, "absent", False) == [HTTP, DNS6]
     assert fw.desired_rules(current, {}, "absent", False) == []
 
 
 def test_top_level_options_are_named_as_given():
-    with pytest.raises(fw.FwmarkError, match=r"^mark: '0' is out of range"):
-        fw.validate([{"mark": "0", "addresses": [VIP], "ports": ["80"]}], "present", False, "nftables", top_level=True)
-    with pytest.raises(fw.FwmarkError, match=r"^ports\[1\]: '70000' is out of range"):
-        fw.validate([{"mark": "1", "addresses": [VIP], "ports": ["80", "70000"]}], "present", False, "iptables", top_level=True)
+    with pytest.raises(ValidationError, match=r"^fwmark='0': must be between"):
+        fw.validate([{"fwmark": "0", "vips": [VIP], "ports": ["80"]}], "present", top_level=True)
+    with pytest.raises(ValidationError, match=r"^ports\[1\]='70000': is out of range"):
+        fw.validate([{"fwmark": "1", "vips": [VIP], "ports": ["80", "70000"]}], "present", top_level=True)

@@ -1,0 +1,68 @@
+"""The documentation the modules share stays the same where it is written twice: Ansible
+cannot take a doc fragment for suboptions, so ipvs_service's destinations and
+ipvs_destination's destination (and the service identity options) are compared here."""
+
+import yaml
+
+from ansible_collections.lvs.cluster.plugins.module_utils import ipvs_module
+from ansible_collections.lvs.cluster.plugins.modules import arptables_vip, fwmark, ipvs_destination, ipvs_info, ipvs_service
+
+IDENTITY = ("protocol", "vip", "port", "fwmark", "family")
+
+
+def options(module):
+    return yaml.safe_load(module.DOCUMENTATION)["options"]
+
+
+def test_destination_options_are_documented_alike():
+    in_service = options(ipvs_service)["destinations"]["suboptions"]
+    in_destination = options(ipvs_destination)["destination"]["suboptions"]
+    assert in_destination == in_service
+    # and both are the argument spec both modules use
+    assert set(in_service) == set(ipvs_module.destination_options())
+
+
+def test_service_identity_is_documented_alike():
+    service, destination = options(ipvs_service), options(ipvs_destination)
+    assert dict((name, destination[name]) for name in IDENTITY) == dict((name, service[name]) for name in IDENTITY)
+    assert set(options(ipvs_destination)) == set(IDENTITY) | {"destination"}
+    assert set(IDENTITY) == set(ipvs_module.identity_options())
+
+
+def test_list_entries_take_the_single_form_options():
+    service = options(ipvs_service)
+    entry = service["services"]["suboptions"]
+    assert dict((name, service[name]) for name in entry) == entry
+    marks = options(fwmark)
+    entry = marks["marks"]["suboptions"]
+    assert set(entry) == {"fwmark", "vips", "protocols", "ports"}
+    for name in ("vips", "protocols", "ports"):
+        assert entry[name]["type"] == marks[name]["type"] and entry[name].get("choices") == marks[name].get("choices")
+    assert entry["fwmark"]["type"] == marks["fwmark"]["type"] == service["fwmark"]["type"] == "int"
+
+
+def test_one_vocabulary():
+    """The shared options are spelt alike everywhere: fwmark (an int), vip(s), purge, state."""
+    every = [options(m) for m in (ipvs_service, ipvs_destination, arptables_vip, fwmark)]
+    names = set().union(*every)
+    for old in ("mark", "address", "addresses", "service_address", "service_port", "purge_services",
+                "purge_destinations"):
+        assert old not in names
+    for module in (ipvs_service, arptables_vip, fwmark):
+        assert options(module)["purge"]["type"] == "bool" and options(module)["purge"]["default"] is False
+        assert options(module)["state"]["choices"] == ["present", "absent"]
+    assert options(ipvs_service)["family"]["choices"] == ["ipv4", "ipv6"]
+
+
+def test_attributes_come_from_the_fragment():
+    for module in (ipvs_service, ipvs_destination, arptables_vip, fwmark):
+        assert yaml.safe_load(module.DOCUMENTATION)["extends_documentation_fragment"] == ["lvs.cluster.attributes"]
+    assert yaml.safe_load(ipvs_info.DOCUMENTATION)["extends_documentation_fragment"] == ["lvs.cluster.attributes.info"]
+
+
+def test_failure_keys_are_documented():
+    for module in (ipvs_service, ipvs_destination, arptables_vip, fwmark):
+        returns = yaml.safe_load(module.RETURN)
+        for key in ("applied", "rc", "stderr"):
+            assert returns[key]["returned"].startswith("on failure"), (module.__name__, key)
+        assert returns["diff"]["returned"].startswith("in diff mode")
