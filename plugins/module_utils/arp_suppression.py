@@ -189,10 +189,10 @@ def _plain_ipv4(value):
     if value.endswith("/32") or value.endswith("/255.255.255.255"):
         value = value.split("/", 1)[0]
     try:
-        address = ipaddress.ip_address(value)
-    except ValueError:
+        text, family = address("listing", value)
+    except ValueError:  # a ValidationError: not ours in shape
         return None
-    return str(address) if address.version == 4 else None
+    return text if family == "ipv4" else None
 
 
 def arptables_state(chains):

@@ -31,7 +31,7 @@ from collections import namedtuple
 from ansible_collections.lvs.cluster.plugins.module_utils import nftables
 from ansible_collections.lvs.cluster.plugins.module_utils.validation import (
     PROTOCOLS,
-    address,
+    address as parse_address,
     address_sort_key,
     fail,
     mark as parse_mark,
@@ -70,7 +70,7 @@ def entry_rules(entry, where="marks[0]"):
     ports = port_ranges(_name(where, "ports"), entry.get("ports"))
     rules = set()
     for index, vip in enumerate(vips):
-        text, family = address("%s[%d]" % (_name(where, "vips"), index), vip)
+        text, family = parse_address("%s[%d]" % (_name(where, "vips"), index), vip)
         for protocol in protocols:
             rules.add(Rule(mark, family, text, protocol, ports))
     return sorted(rules, key=sort_key)
@@ -195,10 +195,9 @@ def _nft_rule(rule):
                 if not isinstance(match.get("right"), str):
                     return None
                 try:
-                    parsed = ipaddress.ip_address(match["right"])
-                except ValueError:
+                    address, family = parse_address("listing", match["right"])
+                except ValueError:  # a ValidationError: not ours in shape
                     return None
-                family, address = FAMILY_OF_VERSION[parsed.version], str(parsed)
                 if (proto == "ip") != (family == "ipv4"):
                     return None
             elif proto in PROTOCOLS and field == "dport" and protocol is None:

@@ -18,13 +18,13 @@ __metaclass__ = type
 import ipaddress
 
 from ansible_collections.lvs.cluster.plugins.module_utils.validation import (
-    FAMILIES,
-    PROTOCOLS,
     address as parse_address,
     mark as parse_mark,
     port as parse_port,
     address_sort_key,
     choice as _choice,
+    family as parse_family,
+    protocol as parse_protocol,
     fail,
     integer,
     state as parse_state,
@@ -298,13 +298,13 @@ def service_identity(params, prefix=""):
         if port is not None:
             fail(o("port"), port, "a firewall-mark service has no port (fwmark is set)")
         mark = parse_mark(o("fwmark"), fwmark)
-        family = _choice(o("family"), family, FAMILIES) or "ipv4"
+        family = parse_family(o("family"), family) or "ipv4"
         return "fwmark", None, None, mark, family
     if protocol is None:
         fail(o("protocol"), protocol, "give protocol (tcp, udp, sctp) with vip and port, or fwmark")
-    protocol = _choice(o("protocol"), protocol, PROTOCOLS)
+    protocol = parse_protocol(o("protocol"), protocol)
     address, addr_family = parse_address(o("vip"), address)
-    if family is not None and _choice(o("family"), family, FAMILIES) != addr_family:
+    if family is not None and parse_family(o("family"), family) != addr_family:
         fail(o("family"), family, "does not match the vip %s (%s)" % (address, addr_family))
     if port is None:
         fail(o("port"), port, "a %s service needs a port (0 only for a persistent service)" % protocol)

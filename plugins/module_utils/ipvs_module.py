@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Glue shared by the IPVS modules: argument specs and the ipvsadm runner on AnsibleModule.
 
-Only this file and the modules know AnsibleModule; the logic is in ipvs_model, ipvs_diff,
-ipvs_apply and ipvsadm.
+Only the glue (this file, command.py, rules_module.py) and the modules know AnsibleModule;
+the logic is in validation, ipvs_model, ipvs_diff, ipvs_apply and ipvsadm.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,13 +14,12 @@ __metaclass__ = type
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import (
     METHODS,
     PERSISTENCE_ENGINES,
-    PROTOCOLS,
     SCHEDULERS,
     TUNNEL_CHECKSUMS,
     TUNNEL_TYPES,
     ALL_FLAGS,
 )
-from ansible_collections.lvs.cluster.plugins.module_utils.validation import FAMILIES
+from ansible_collections.lvs.cluster.plugins.module_utils.validation import FAMILIES, PROTOCOLS
 from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import Ipvsadm
 
