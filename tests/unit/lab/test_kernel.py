@@ -47,34 +47,34 @@ def test_key_follows_every_input(change):
     assert kernel.compute_key(**{**inputs, **change}) != kernel.compute_key(**inputs)
 
 
-def test_key_of_this_checkout_uses_its_fragments(monkeypatch):
+@pytest.fixture
+def pinned_key(monkeypatch):
+    """kernel.key() of this checkout with the machine's inputs pinned; the cache is
+    cleared before and after, and `again()` recomputes it after a monkeypatch."""
     monkeypatch.setattr(kernel, "source_version", lambda: "6.1.192-2")
     monkeypatch.setattr(kernel, "gcc_version", lambda: "gcc 12.2.0")
+
+    def again():
+        kernel.key.cache_clear()
+        return kernel.key()
+
+    yield again
     kernel.key.cache_clear()
-    try:
-        committed = kernel.key()
-        assert committed == kernel.compute_key(
-            "6.1.192-2", kernel.fragments() + kernel.patches(), "gcc 12.2.0",
-            kernel.RECIPE_VERSION)
-        monkeypatch.setattr(kernel, "fragments", lambda: FRAGMENTS)
-        kernel.key.cache_clear()
-        assert kernel.key() != committed
-    finally:
-        kernel.key.cache_clear()
 
 
-def test_key_follows_the_patches(monkeypatch):
-    monkeypatch.setattr(kernel, "source_version", lambda: "6.1.192-2")
-    monkeypatch.setattr(kernel, "gcc_version", lambda: "gcc 12.2.0")
-    kernel.key.cache_clear()
-    try:
-        committed = kernel.key()
-        edited = [(name, text + "\n") for name, text in kernel.patches()]
-        monkeypatch.setattr(kernel, "patches", lambda: edited)
-        kernel.key.cache_clear()
-        assert kernel.key() != committed
-    finally:
-        kernel.key.cache_clear()
+def test_key_of_this_checkout_uses_its_fragments(monkeypatch, pinned_key):
+    committed = pinned_key()
+    assert committed == kernel.compute_key(
+        "6.1.192-2", kernel.fragments() + kernel.patches(), "gcc 12.2.0", kernel.RECIPE_VERSION)
+    monkeypatch.setattr(kernel, "fragments", lambda: FRAGMENTS)
+    assert pinned_key() != committed
+
+
+def test_key_follows_the_patches(monkeypatch, pinned_key):
+    committed = pinned_key()
+    edited = [(name, text + "\n") for name, text in kernel.patches()]
+    monkeypatch.setattr(kernel, "patches", lambda: edited)
+    assert pinned_key() != committed
 
 
 def test_the_xstate_patch_is_applied_and_applies_in_name_order():
