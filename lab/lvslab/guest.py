@@ -263,7 +263,6 @@ def _exit_status(guest):
 def wait_for_ssh(guest, deadline):
     """Wait until the guest's SSH port answers. BootFailed names the kernel's panic (a
     guest that panicked may hang rather than exit); NoSSH when the deadline passes."""
-    probe = in_netns(topo.HUB_NETNS, ["nc", "-z", "-w", "1", guest.mgmt_ip, "22"])
     while time.monotonic() < deadline:
         alive = running_pid(guest) is not None
         cause = boot_failure_cause(_console_text(guest))
@@ -274,7 +273,7 @@ def wait_for_ssh(guest, deadline):
             raise BootFailed(f"{guest.name}: the UML kernel {what} during boot: "
                              f"{reason or 'no panic line on its console'}; see "
                              f"{console_log(guest.name)}")
-        if ok(probe):
+        if ssh_port_open(guest, seconds=1):
             return
         time.sleep(0.5)
     raise NoSSH(f"{guest.name}: no SSH on {guest.mgmt_ip} after {BOOT_TIMEOUT} s; see "

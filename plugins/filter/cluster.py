@@ -34,14 +34,15 @@ def _referenced_hosts(description):
     return names
 
 
+def _address_of(hostvars, name):
+    variables = hostvars[name]
+    return variables.get(ADDRESS_VARIABLE) or variables.get("ansible_host")
+
+
 def _addresses(description, hostvars):
     """{host: address or None} for the inventory hosts the description names."""
-    found = {}
-    for name in _referenced_hosts(description):
-        if name in hostvars:
-            variables = hostvars[name]
-            found[name] = variables.get(ADDRESS_VARIABLE) or variables.get("ansible_host")
-    return found
+    return dict((name, _address_of(hostvars, name))
+                for name in _referenced_hosts(description) if name in hostvars)
 
 
 def _load(description, hostvars):
@@ -66,11 +67,11 @@ def cluster_router(description, hostvars):
 
 def cluster_real_server(description, hostvars, host):
     cluster = _load(description, hostvars)
-    addresses = _addresses({"services": [{"real_servers": [{"host": host}]}]}, hostvars)
-    if not addresses.get(host):
+    address = _address_of(hostvars, host) if host in hostvars else None
+    if not address:
         raise AnsibleFilterError("%s: no address: set %s (or ansible_host) for it"
                                  % (host, ADDRESS_VARIABLE))
-    return cluster.real_server(addresses[host])
+    return cluster.real_server(address)
 
 
 class FilterModule(object):

@@ -44,7 +44,11 @@ __metaclass__ = type
 import re
 
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import (
+    MAX_THRESHOLD,
+    MAX_WEIGHT,
+    METHODS,
     SCHEDULERS,
+    TUNNEL_TYPES,
     desired_service,
 )
 from ansible_collections.lvs.cluster.plugins.module_utils.validation import (
@@ -61,9 +65,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils.validation import (
 )
 
 ROOT = "lvs_cluster"
-FORWARDING = ("nat", "dr", "tun")
-IPVS_METHOD = {"nat": "nat", "dr": "dr", "tun": "tun"}
-TUNNEL_TYPES = ("ipip", "gue", "gre")
+FORWARDING = METHODS        # a service's forwarding is its real servers' IPVS method
 SERVICE_KEYS = ("name", "vip", "port", "protocol", "fwmark", "vips", "ports", "protocols",
                 "forwarding", "scheduler", "scheduler_flags", "persistence", "tunnel",
                 "real_servers", "health_check", "sorry_server")
@@ -134,30 +136,7 @@ class Cluster(object):
 
     def ipvs_services(self):
         """The whole IPVS table, as ipvs_service's ``services`` (list form)."""
-        table = []
-        for service in self.services:
-            entries = ([dict(family=family) for family in service["families"]]
-                       if service["fwmark"] is not None else
-                       [dict(protocol=service["protocol"], vip=service["vips"][0],
-                             port=service["ports"][0][0])])
-            for entry in entries:
-                if service["fwmark"] is not None:
-                    entry["fwmark"] = service["fwmark"]
-                entry.update(scheduler=service["scheduler"], purge=True)
-                if service["scheduler_flags"]:
-                    entry["scheduler_flags"] = list(service["scheduler_flags"])
-                if service["persistence"]:
-                    entry["persistence_timeout"] = service["persistence"]["timeout"]
-                    # netmask for the IPv4 VIPs, ipv6_netmask (a prefix length) for IPv6
-                    key = "ipv6_netmask" if entry.get("family", service["family"]) == "ipv6" \
-                        else "netmask"
-                    if service["persistence"].get(key) is not None:
-                        entry["persistence_netmask"] = service["persistence"][key]
-                entry["destinations"] = [
-                    dict(server["ipvs"]) for server in service["real_servers"]
-                    if entry.get("family", service["family"]) == server["family"]]
-                table.append(entry)
-        return table
+        return [entry for service in self.services for entry in _ipvs_entries(service)]
 
     def fwmark_rules(self):
         """The firewall marks, as the fwmark module's ``marks``."""
@@ -207,6 +186,29 @@ class Cluster(object):
         return view
 
 
+def _ipvs_entries(service):
+    """The ipvs_service entries of one service: one, or one per family for a mark."""
+    if service["fwmark"] is not None:
+        entries = [dict(fwmark=service["fwmark"], family=family) for family in service["families"]]
+    else:
+        entries = [dict(protocol=service["protocol"], vip=service["vips"][0],
+                        port=service["ports"][0][0])]
+    for entry in entries:
+        family = entry.get("family", service["family"])
+        entry.update(scheduler=service["scheduler"], purge=True)
+        if service["scheduler_flags"]:
+            entry["scheduler_flags"] = list(service["scheduler_flags"])
+        if service["persistence"]:
+            entry["persistence_timeout"] = service["persistence"]["timeout"]
+            # netmask for the IPv4 VIPs, ipv6_netmask (a prefix length) for IPv6
+            netmask = service["persistence"].get("ipv6_netmask" if family == "ipv6" else "netmask")
+            if netmask is not None:
+                entry["persistence_netmask"] = netmask
+        entry["destinations"] = [dict(server["ipvs"]) for server in service["real_servers"]
+                                 if server["family"] == family]
+    return entries
+
+
 def _port_set(pairs):
     ports = set()
     for low, high in pairs:
@@ -238,11 +240,13 @@ def _real_server(path, entry, service, hosts):
             _fail("%s.port" % path, entry["port"],
                   "only NAT can send to another port than the client asked for; %s keeps "
                   "the destination port (leave port out)" % service["forwarding"])
-    ipvs = {"address": address, "method": IPVS_METHOD[service["forwarding"]]}
+    ipvs = {"address": address, "method": service["forwarding"]}
     if port is not None:
         ipvs["port"] = port
-    for key, low, high in (("weight", 0, 65535), ("upper_threshold", 0, 2 ** 31 - 1),
-                           ("lower_threshold", 0, 2 ** 31 - 1)):
+    # checked here, not only by ipvs_service's code in load(): that code numbers the real
+    # servers of one family of a dual-stack mark, not the description's real_servers[]
+    for key, low, high in (("weight", 0, MAX_WEIGHT), ("upper_threshold", 0, MAX_THRESHOLD),
+                           ("lower_threshold", 0, MAX_THRESHOLD)):
         if entry.get(key) is not None:
             ipvs[key] = _checked(integer, "%s.%s" % (path, key), entry[key], low, high)
     if service["forwarding"] == "tun" and service["tunnel"].get("type"):
@@ -414,12 +418,7 @@ def load(description, hosts):
         _fail("%s.routers.private_interface" % ROOT, None,
               "is required: a NAT service's floating address lives on it")
     _check_overlaps(services)
-    cluster = Cluster(routers, services)
-    table = cluster.ipvs_services()
-    position = 0
     for index, service in enumerate(services):
-        count = len(service["families"]) if service["fwmark"] is not None else 1
-        for entry in table[position:position + count]:
+        for entry in _ipvs_entries(service):
             _check_ipvs("%s.services[%d]" % (ROOT, index), service, entry)
-        position += count
-    return cluster
+    return Cluster(routers, services)

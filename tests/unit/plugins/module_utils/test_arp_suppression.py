@@ -5,7 +5,7 @@ import pytest
 from ansible_collections.lvs.cluster.plugins.module_utils import arp_suppression as arp
 from ansible_collections.lvs.cluster.plugins.module_utils.validation import ValidationError
 
-from arp_fwmark_fixtures import FIXTURES, section
+from recorded import ARP_FWMARK as FIXTURES, section
 
 VIP1, VIP2, RIP = "192.0.2.10", "192.0.2.20", "198.51.100.21"
 

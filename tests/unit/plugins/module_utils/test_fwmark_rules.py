@@ -6,7 +6,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils import fwmark_rules as
 from ansible_collections.lvs.cluster.plugins.module_utils.fwmark_rules import Rule
 from ansible_collections.lvs.cluster.plugins.module_utils.validation import ValidationError, port_ranges
 
-from arp_fwmark_fixtures import section
+from recorded import section
 
 VIP = "192.0.2.10"
 HTTP = Rule(80, "ipv4", VIP, "tcp", ((80, 80), (443, 443)))

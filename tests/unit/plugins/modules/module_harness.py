@@ -3,30 +3,11 @@ arguments go in as Ansible gives them, commands are answered by a FakeRunner tha
 recorded outputs, exit_json / fail_json are caught and their result returned."""
 
 import os
-from pathlib import Path
 from unittest import mock
 
 import yaml
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-
-
-def section(name, title):
-    """The text under '### TITLE' in fixtures/arp_fwmark/NAME (up to the next '### ')."""
-    chunks, current = {}, None
-    for line in (FIXTURES / "arp_fwmark" / name).read_text(encoding="utf-8").splitlines(keepends=True):
-        if line.startswith("### "):
-            current = line[4:].strip()
-            chunks[current] = ""
-        elif current is not None:
-            chunks[current] += line
-    return chunks[title]
-
-
-def ipvs_fixture(name):
-    return (FIXTURES / "ipvs" / name).read_text(encoding="utf-8")
 
 
 class FakeRunner:

@@ -6,7 +6,8 @@ import pytest
 
 from ansible_collections.lvs.cluster.plugins.modules import ipvs_destination, ipvs_info, ipvs_service
 
-from module_harness import FakeRunner, ipvs_fixture, run_module, undocumented_keys
+from module_harness import FakeRunner, run_module, undocumented_keys
+from recorded import ipvs_fixture
 
 EDIT = "-E -t 192.0.2.10:80 -s rr"
 WEB = {"protocol": "tcp", "vip": "192.0.2.10", "port": 80}

@@ -6,7 +6,8 @@ import pytest
 
 from ansible_collections.lvs.cluster.plugins.modules import arptables_vip, fwmark
 
-from module_harness import FakeRunner, run_module, section, undocumented_keys
+from module_harness import FakeRunner, run_module, undocumented_keys
+from recorded import section
 
 RIP = "198.51.100.21"
 NO_TABLE = (1, "", "Error: No such file or directory\nlist table arp lvs_cluster_vip\n")

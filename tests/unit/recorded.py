@@ -1,0 +1,22 @@
+"""Outputs recorded from the lab, for the unit tests (tests/unit/fixtures)."""
+
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ARP_FWMARK = FIXTURES / "arp_fwmark"   # written by arp_fwmark/record.sh, in '### TITLE' sections
+
+
+def section(name, title):
+    """The text under '### TITLE' in arp_fwmark/NAME (up to the next '### ')."""
+    chunks, current = {}, None
+    for line in (ARP_FWMARK / name).read_text(encoding="utf-8").splitlines(keepends=True):
+        if line.startswith("### "):
+            current = line[4:].strip()
+            chunks[current] = ""
+        elif current is not None:
+            chunks[current] += line
+    return chunks[title]
+
+
+def ipvs_fixture(name):
+    return (FIXTURES / "ipvs" / name).read_text(encoding="utf-8")
