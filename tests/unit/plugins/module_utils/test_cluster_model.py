@@ -162,6 +162,8 @@ BAD = [
      "lvs_cluster.services[0].real_servers[0].weight='heavy': must be an integer"),
     ("a negative weight", with_change(RS0 + ("weight",), -1),
      "lvs_cluster.services[0].real_servers[0].weight=-1: must be between 0 and 65535"),
+    ("a threshold above what IPVS takes", with_change(RS0 + ("upper_threshold",), 70000),
+     "lvs_cluster.services[0].real_servers[0].upper_threshold=70000: must be between 0 and 65535"),
     ("a dr port remap", with_change(("services", 1, "real_servers", 0, "port"), 8080),
      "lvs_cluster.services[1].real_servers[0].port=8080: only NAT can send to another port"),
     ("families mixed", with_change(("services", 0, "real_servers", 1), {"host": "rs6"}),
