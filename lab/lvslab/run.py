@@ -12,9 +12,12 @@ class CommandError(RuntimeError):
 
 
 def run(argv, check=True, capture=True, input_text=None, timeout=None):
-    """Run argv; return CompletedProcess. Raise CommandError naming the command on failure."""
+    """Run argv; return CompletedProcess. Raise CommandError naming the command on failure.
+
+    input_text given as bytes (a binary for a guest) makes the whole exchange bytes."""
     try:
-        done = subprocess.run(argv, env=_ENV, text=True, input=input_text, timeout=timeout,
+        done = subprocess.run(argv, env=_ENV, text=not isinstance(input_text, bytes),
+                              input=input_text, timeout=timeout,
                               stdout=subprocess.PIPE if capture else None,
                               stderr=subprocess.PIPE if capture else None,
                               stdin=None if input_text is not None else subprocess.DEVNULL)
@@ -24,7 +27,10 @@ def run(argv, check=True, capture=True, input_text=None, timeout=None):
         # subprocess.run has killed it; callers handle this like any failed command
         raise CommandError(f"{' '.join(argv)}: no answer within {timeout} s") from exc
     if check and done.returncode != 0:
-        detail = (done.stderr or done.stdout or "").strip() if capture else ""
+        detail = (done.stderr or done.stdout or "") if capture else ""
+        if isinstance(detail, bytes):
+            detail = detail.decode(errors="replace")
+        detail = detail.strip()
         raise CommandError(f"{' '.join(argv)} exited {done.returncode}: {detail}")
     return done
 

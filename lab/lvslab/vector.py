@@ -10,11 +10,10 @@ A kernel that does not save and restore the whole XSAVE area fails it (docs/uml-
 import hashlib
 import os
 import re
-import subprocess
 
 from .paths import SSH_CONFIG, STATE
 from .remote import ssh
-from .run import CommandError, run
+from .run import run
 
 SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vector_state.c")
 GUEST_PATH = "/usr/local/bin/lab-vector-state"
@@ -55,12 +54,7 @@ def install(guest_name):
         data = program.read()
     command = (f"cat > {GUEST_PATH}.tmp && chmod 755 {GUEST_PATH}.tmp && "
                f"mv {GUEST_PATH}.tmp {GUEST_PATH}")
-    done = subprocess.run(["ssh", "-F", SSH_CONFIG, guest_name, command], input=data,
-                          capture_output=True, timeout=120, check=False,
-                          env=dict(os.environ, LC_ALL="C", LANG="C"))
-    if done.returncode != 0:
-        raise CommandError(f"copying {GUEST_PATH} into {guest_name} failed: "
-                           f"{done.stderr.decode(errors='replace').strip()}")
+    run(["ssh", "-F", SSH_CONFIG, guest_name, command], input_text=data, timeout=120)
 
 
 def run_in(guest_name, seconds=SECONDS):

@@ -16,3 +16,10 @@ def test_a_failure_names_the_command():
     with pytest.raises(CommandError, match=r"false exited 1"):
         run(["false"])
     assert run(["false"], check=False).returncode == 1
+
+
+def test_bytes_in_bytes_out():
+    done = run(["cat"], input_text=b"\x00\xffbinary")
+    assert done.stdout == b"\x00\xffbinary"
+    with pytest.raises(CommandError, match=r"exited 1: oops"):
+        run(["sh", "-c", "cat >/dev/null; echo oops >&2; exit 1"], input_text=b"\x00")
