@@ -91,6 +91,9 @@ WantedBy=multi-user.target
 ECHO_UNITS = {
     "lab-echo-tcp.service": "TCP6-LISTEN:7,ipv6only=0,fork,reuseaddr",
     "lab-echo-udp.service": "UDP6-RECVFROM:7,ipv6only=0,fork",
+    # The HTTPS port of the clusters' firewall-mark services (80 + 443 as one service);
+    # plain TCP that answers with the host's name is all a test needs to see who answered.
+    "lab-echo-443.service": "TCP6-LISTEN:443,ipv6only=0,fork,reuseaddr",
 }
 ECHO_UNIT = """[Unit]
 Description=Lab echo service ({listen})
@@ -120,7 +123,7 @@ def personalise(guest):
     _write(root, "/etc/systemd/system/lab-network.service", NETWORK_UNIT)
     _symlink(root, "/etc/systemd/system/multi-user.target.wants/lab-network.service",
              "/etc/systemd/system/lab-network.service")
-    if guest.group == "lvs_real_servers":
+    if guest.group == "lab_real_servers":
         _write(root, "/var/www/html/index.html", guest.name + "\n")
         for unit, listen in ECHO_UNITS.items():
             _write(root, f"/etc/systemd/system/{unit}", ECHO_UNIT.format(listen=listen))

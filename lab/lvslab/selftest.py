@@ -19,7 +19,7 @@ VIP = "192.0.2.10"
 PORT = 80
 REQUESTS = 30
 ROUTER = topo.guest("router1")
-REAL_SERVERS = [g for g in topo.GUESTS if g.group == "lvs_real_servers"]
+REAL_SERVERS = [g for g in topo.GUESTS if g.group == "lab_real_servers"]
 
 
 class SelfTestFailure(AssertionError):

@@ -78,12 +78,12 @@ class Guest:
 
 
 def _router(name, index, host):
-    return Guest(name, "lvs_routers", index,
+    return Guest(name, "lab_routers", index,
                  (Nic("mgmt", host), Nic("public", host), Nic("private", host)))
 
 
 def _real_server(name, index, host):
-    return Guest(name, "lvs_real_servers", index,
+    return Guest(name, "lab_real_servers", index,
                  (Nic("mgmt", host), Nic("private", host)), mem_mb=256)
 
 

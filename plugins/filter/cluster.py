@@ -18,6 +18,8 @@ from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import (
     ClusterError,
     load,
 )
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import render_rules_file
+from ansible_collections.lvs.cluster.plugins.module_utils.router_nftables import render as render_nftables
 
 # A real server named by inventory host is reached at this host variable, else ansible_host.
 ADDRESS_VARIABLE = "real_server_address"
@@ -52,12 +54,23 @@ def _load(description, hostvars):
         raise AnsibleFilterError("the cluster description is wrong: %s" % error)
 
 
+def _router_interfaces(cluster):
+    """The interfaces a router must have, each with the variable that names it (the role
+    checks them on the host, before it changes anything)."""
+    return [{"variable": "lvs_cluster.routers.%s" % key, "name": cluster.routers[key]}
+            for key in ("public_interface", "private_interface") if cluster.routers[key]]
+
+
 def cluster_router(description, hostvars):
     cluster = _load(description, hostvars)
+    nat_address = cluster.routers["nat_address"] if cluster.uses("nat") else None
     return {
         "ipvs_services": cluster.ipvs_services(),
+        "ipvs_rules": render_rules_file(cluster.ipvs_services()),
         "fwmarks": cluster.fwmark_rules(),
+        "nftables": render_nftables(cluster.fwmark_rules(), nat_address, cluster.routers["public_interface"]),
         "addresses": cluster.router_addresses(),
+        "interfaces": _router_interfaces(cluster),
         "public_interface": cluster.routers["public_interface"],
         "private_interface": cluster.routers["private_interface"],
         "nat": cluster.uses("nat"),

@@ -30,7 +30,10 @@ from ansible_collections.lvs.cluster.plugins.module_utils.command import Command
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import (
     Destination,
     Service,
+    desired_service,
     format_hostport,
+    resolve_destination,
+    resolve_service,
     sorted_destinations,
     sorted_services,
 )
@@ -334,6 +337,22 @@ def render_save(table):
         for dest in sorted_destinations(service.destinations.values()):
             lines.append(" ".join(["-a"] + service_id_args(service) + destination_args(dest)))
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def render_rules_file(entries):
+    """The file ``ipvsadm-restore`` reads at boot (Debian's /etc/ipvsadm.rules, EL's
+    /etc/sysconfig/ipvsadm) for ipvs_service's ``services`` list: the table exactly as the
+    module would build it on an empty kernel, in ``ipvsadm-save -n`` form."""
+    table = {}
+    for entry in entries:
+        desired = desired_service(entry)
+        service = resolve_service(desired, None)
+        for dest in desired.destinations or ():
+            if dest.state != "absent":
+                resolved = resolve_destination(dest, service, None)
+                service.destinations[resolved.key] = resolved
+        table[service.key] = service
+    return render_save(table)
 
 
 # ---------------------------------------------------------------------------------------

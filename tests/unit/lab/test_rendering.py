@@ -37,7 +37,7 @@ def test_inventory_values_stay_strings():
 
 def test_inventory_nic_names_match_the_guest_nics():
     data = yaml.safe_load(inventory.render())["all"]["children"]
-    router = data["lvs_routers"]["hosts"]["router1"]
+    router = data["lab_routers"]["hosts"]["router1"]
     assert (router["lab_public_nic"], router["lab_private_nic"]) == ("vec1", "vec2")
     assert router["lab_public_ipv6"].startswith("2001:db8:")
 

@@ -22,8 +22,8 @@ def test_guest_names_indices_and_mgmt_addresses_are_unique():
 
 def test_the_guide_topologies_have_their_hosts():
     groups = [g.group for g in topo.GUESTS]
-    assert groups.count("lvs_routers") == 2
-    assert groups.count("lvs_real_servers") >= 3
+    assert groups.count("lab_routers") == 2
+    assert groups.count("lab_real_servers") >= 3
 
 
 def test_every_guest_is_reached_on_its_first_nic_through_mgmt():
@@ -35,7 +35,7 @@ def test_every_guest_is_reached_on_its_first_nic_through_mgmt():
 def test_routers_have_public_and_private_nics_real_servers_only_private():
     for guest in topo.GUESTS:
         segments = {nic.segment for nic in guest.nics}
-        if guest.group == "lvs_routers":
+        if guest.group == "lab_routers":
             assert {"public", "private"} <= segments
         else:
             assert "private" in segments and "public" not in segments
@@ -64,6 +64,6 @@ def test_tap_names_fit_the_kernel_limit_and_macs_are_unique_and_local():
 
 
 def test_guest_lookup_names_the_known_guests_on_a_typo():
-    assert topo.guest("router1").group == "lvs_routers"
+    assert topo.guest("router1").group == "lab_routers"
     with pytest.raises(KeyError, match="router1"):
         topo.guest("routr1")

@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright: lvs.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The router's nftables file: the firewall marks of the fwmark services (the very table
+the fwmark module builds) and the masquerading of NAT real servers' own traffic.
+
+The file replaces each of the collection's tables as a whole (``table T`` + ``delete table
+T`` + its body, one ``nft -f`` transaction), so loading it at boot or again after a change
+is idempotent and never touches another tool's tables.
+
+Pure logic: standard library only, no AnsibleModule, Python 3.8 syntax.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+
+from ansible_collections.lvs.cluster.plugins.module_utils import fwmark_rules
+
+NAT_TABLE = "lvs_cluster_nat"
+HEADER = ("#!/usr/sbin/nft -f\n"
+          "# Written by lvs.cluster's router role; loaded at boot by lvs-cluster-router-nftables.service.\n")
+
+
+def _replaced(family, table, body):
+    """table + delete first, so the file loads whether or not the table exists; an empty
+    body leaves the table removed."""
+    return "table %s %s\ndelete table %s %s\n" % (family, table, family, table) + body
+
+
+def fwmark_table(marks):
+    """The fwmark module's table for these marks (its ``marks`` option), replaced whole."""
+    state, wanted = fwmark_rules.validate(marks, "present") if marks else ("present", {})
+    rules = fwmark_rules.desired_rules([], wanted, state, True)
+    return _replaced("inet", fwmark_rules.NFT_TABLE, fwmark_rules.render_nft_table(rules))
+
+
+def masquerade_table(nat_address, public_interface):
+    """Masquerade what the NAT real servers send out by themselves (updates, DNS): their
+    subnet is the floating NAT address's network. nat_address is (address, prefix length,
+    family) or None (then the table is removed, of both families)."""
+    family = nat_address[2] if nat_address else None
+    script = ""
+    for table_family, address_family in (("ip", "ipv4"), ("ip6", "ipv6")):
+        if address_family != family:
+            script += _replaced(table_family, NAT_TABLE, "")
+            continue
+        network = ipaddress.ip_interface(u"%s/%d" % nat_address[:2]).network
+        body = "\n".join([
+            "table %s %s {" % (table_family, NAT_TABLE),
+            '\tcomment "lvs.cluster: NAT real servers reach the outside through the router"',
+            "\tchain postrouting {",
+            "\t\ttype nat hook postrouting priority srcnat; policy accept;",
+            '\t\t%s saddr %s oifname "%s" masquerade' % (table_family, network, public_interface),
+            "\t}",
+            "}",
+        ]) + "\n"
+        script += _replaced(table_family, NAT_TABLE, body)
+    return script
+
+
+def render(marks, nat_address, public_interface):
+    return HEADER + fwmark_table(marks) + masquerade_table(nat_address, public_interface)

@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright: lvs.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Kernel parameters set live and persisted in one sysctl.d file, in one module call.
+
+The file is the boot-time source (systemd-sysctl reads /etc/sysctl.d); the live values are
+what the kernel uses now. Both are compared and both are converged, so a value an operator
+changed by hand (``sysctl -w net.ipv4.ip_forward=0``) is found and put back even though the
+file still says 1.
+
+Pure logic: standard library only, no AnsibleModule, Python 3.8 syntax.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.lvs.cluster.plugins.module_utils.command import CommandError
+from ansible_collections.lvs.cluster.plugins.module_utils.owned_file import header_lines
+from ansible_collections.lvs.cluster.plugins.module_utils.validation import fail
+
+_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./:@-]*$")
+SYSCTL = "sysctl"
+
+
+def normalise_value(value):
+    """sysctl prints several numbers separated by tabs; compare them as words."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return " ".join(str(value).split())
+
+
+def validate(settings, comments):
+    """[(key, value, comment or None)] in the given order; ValidationError on a bad entry."""
+    if not isinstance(settings, dict) or not settings:
+        fail("settings", settings, "must be a non-empty dictionary of key: value")
+    entries = []
+    for key, value in settings.items():
+        if not isinstance(key, str) or not _KEY.match(key):
+            fail("settings", key, "is not a sysctl key (like net.ipv4.ip_forward)")
+        text = normalise_value(value)
+        if value is None or not text or "\n" in str(value):
+            fail("settings.%s" % key, value, "must be a one-line value")
+        entries.append((key, text, (comments or {}).get(key)))
+    for key in comments or {}:
+        if key not in settings:
+            fail("comments.%s" % key, comments[key], "comments a key that settings does not set")
+    return entries
+
+
+def render_file(entries, header):
+    lines = header_lines(header)
+    for key, value, comment in entries:
+        lines.append("")
+        lines += ["# %s" % line for line in (comment or "").splitlines()]
+        lines.append("%s = %s" % (key, value))
+    return "\n".join(lines) + "\n"
+
+
+def read_argv(entries):
+    return [SYSCTL, "-n"] + [key for key, _value, _comment in entries]
+
+
+def parse_live(entries, rc, out, err):
+    """{key: live value} from ``sysctl -n KEY...``; an unknown key is an error naming it."""
+    if rc != 0:
+        missing = [key for key, _v, _c in entries if key in err]
+        if missing:
+            raise CommandError("settings.%s: the kernel has no such parameter (%s)"
+                               % (missing[0], err.strip()), rc, err)
+        raise CommandError("sysctl -n failed: %s" % err.strip(), rc, err)
+    values = out.splitlines()
+    if len(values) != len(entries):
+        raise CommandError("sysctl -n printed %d values for %d keys" % (len(values), len(entries)), rc, err)
+    return dict((key, normalise_value(value)) for (key, _v, _c), value in zip(entries, values))
+
+
+def changed_live(entries, live):
+    """[(key, value)] whose live value differs from the wanted one."""
+    return [(key, value) for key, value, _comment in entries if live.get(key) != value]
+
+
+def write_argv(changes):
+    return [SYSCTL, "-w"] + ["%s=%s" % (key, value) for key, value in changes]

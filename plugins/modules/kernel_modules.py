@@ -1,0 +1,128 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: lvs.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: kernel_modules
+short_description: Load kernel modules now and at every boot, several in one call
+version_added: 0.1.0
+description:
+  - Loads the modules of O(names) that are not loaded (one C(modprobe -a) call) and lists
+    them in one file under C(/etc/modules-load.d), which systemd-modules-load reads at boot
+    (before systemd-sysctl, so their parameters exist when sysctl.d files are applied).
+  - A module counts as loaded when C(/sys/module/NAME) exists, which covers modules built
+    into the kernel. Nothing is unloaded.
+  - The file belongs to this call; it lists exactly O(names).
+author:
+  - lvs.cluster maintainers (@lvs-cluster)
+options:
+  names:
+    description: The modules, for example V(ip_vs), V(ip_vs_wrr), V(ip_vs_ftp).
+    type: list
+    elements: str
+    required: true
+  path:
+    description: The file, normally C(/etc/modules-load.d/NAME.conf).
+    type: path
+    required: true
+extends_documentation_fragment:
+  - lvs.cluster.attributes
+"""
+
+EXAMPLES = r"""
+- name: IPVS and its FTP helper, now and at boot
+  lvs.cluster.kernel_modules:
+    names: [ip_vs, ip_vs_ftp]
+    path: /etc/modules-load.d/lvs-cluster-router.conf
+"""
+
+RETURN = r"""
+loaded:
+  description: The modules that were (in check mode, would be) loaded by this call.
+  returned: always
+  type: list
+  elements: str
+  sample: ["ip_vs_ftp"]
+file_changed:
+  description: Whether the file was (would be) rewritten.
+  returned: always
+  type: bool
+  sample: false
+commands:
+  description: What was applied (in check mode, what would be), each the program's name and its arguments.
+  returned: always
+  type: list
+  elements: str
+  sample: ["modprobe -a ip_vs_ftp"]
+diff:
+  description: The file before and after, with the modules that are loaded.
+  returned: in diff mode
+  type: dict
+  sample: {"before": "ip_vs\n", "after": "ip_vs\nip_vs_ftp\n"}
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.lvs.cluster.plugins.module_utils import kernel_modules as km, owned_file
+from ansible_collections.lvs.cluster.plugins.module_utils.command import (
+    ApplyError,
+    command_runner,
+    command_text,
+    result_or_fail,
+)
+
+HEADER = "Written by lvs.cluster (the kernel_modules module); changes here are overwritten."
+
+
+def _loaded():
+    return set(os.listdir("/sys/module")) if os.path.isdir("/sys/module") else set()
+
+
+def _diff_text(text, loaded):
+    return (text or "") + "# loaded now: %s\n" % " ".join(loaded)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(names=dict(type="list", elements="str", required=True),
+                           path=dict(type="path", required=True)),
+        supports_check_mode=True)
+    params = module.params
+
+    def work():
+        names = km.validate(params["names"])
+        absent = km.missing(names, _loaded())
+        current_text = owned_file.read(params["path"])
+        wanted_text = km.render_file(names, HEADER)
+        file_changed = current_text != wanted_text
+        commands = [command_text(km.load_argv(absent))] if absent else []
+        result = dict(changed=bool(absent) or file_changed, loaded=absent,
+                      file_changed=file_changed, commands=commands)
+        if module._diff:
+            present = [name for name in names if name not in absent]
+            result["diff"] = {"before": _diff_text(current_text, present),
+                              "after": _diff_text(wanted_text, names)}
+        if module.check_mode:
+            return result
+        if absent:
+            rc, _out, err = command_runner(module)(km.load_argv(absent))
+            if rc != 0:
+                raise ApplyError("%s failed (rc=%s): %s" % (commands[0], rc, err.strip()),
+                                 dict(result, changed=False, applied=[], rc=rc, stderr=err))
+        if file_changed:
+            owned_file.replace(params["path"], wanted_text)
+        return result
+
+    module.exit_json(**result_or_fail(module, work))
+
+
+if __name__ == "__main__":
+    main()

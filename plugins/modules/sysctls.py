@@ -1,0 +1,137 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: lvs.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: sysctls
+short_description: Set kernel parameters now and at boot, several in one call
+version_added: 0.1.0
+description:
+  - Writes O(settings) to one file under C(/etc/sysctl.d) (read by systemd-sysctl at boot),
+    each with its comment, and sets every parameter whose live value differs with one
+    C(sysctl -w) call.
+  - The live values are compared as well as the file, so a parameter changed by hand
+    (C(sysctl -w net.ipv4.ip_forward=0)) is found and put back although the file is
+    unchanged. Several parameters cost one module call, not one per parameter.
+  - The file belongs to this call; it holds exactly O(settings).
+author:
+  - lvs.cluster maintainers (@lvs-cluster)
+options:
+  settings:
+    description:
+      - Parameter name (as C(sysctl) spells it, for example V(net.ipv4.ip_forward)) to value.
+      - A parameter the kernel does not have is an error naming it (load the module that
+        provides it first, for example C(ip_vs) for C(net.ipv4.vs.*)).
+    type: dict
+    required: true
+  comments:
+    description:
+      - Parameter name to the reason it is set, written above it in the file.
+    type: dict
+    default: {}
+  path:
+    description:
+      - The file, normally C(/etc/sysctl.d/NN-name.conf).
+    type: path
+    required: true
+extends_documentation_fragment:
+  - lvs.cluster.attributes
+"""
+
+EXAMPLES = r"""
+- name: Forward packets and keep IPVS connection entries in conntrack
+  lvs.cluster.sysctls:
+    path: /etc/sysctl.d/60-lvs-cluster-router.conf
+    settings:
+      net.ipv4.ip_forward: 1
+      net.ipv4.vs.conntrack: 1
+    comments:
+      net.ipv4.ip_forward: NAT replies are routed back through the router
+"""
+
+RETURN = r"""
+live_changes:
+  description: The parameters whose live value was (in check mode, would be) set, with their new values.
+  returned: always
+  type: dict
+  sample: {"net.ipv4.ip_forward": "1"}
+file_changed:
+  description: Whether the file was (would be) rewritten.
+  returned: always
+  type: bool
+  sample: false
+commands:
+  description: What was applied (in check mode, what would be), each the program's name and its arguments.
+  returned: always
+  type: list
+  elements: str
+  sample: ["sysctl -w net.ipv4.ip_forward=1"]
+diff:
+  description: The file and the live values, before and after.
+  returned: in diff mode
+  type: dict
+  sample: {"before": "net.ipv4.ip_forward = 0\n", "after": "net.ipv4.ip_forward = 1\n"}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.lvs.cluster.plugins.module_utils import owned_file, sysctl_settings as sysctl
+from ansible_collections.lvs.cluster.plugins.module_utils.command import (
+    ApplyError,
+    command_runner,
+    command_text,
+    result_or_fail,
+)
+
+HEADER = "Written by lvs.cluster (the sysctls module); changes here are overwritten."
+
+
+def _diff_text(text, live, keys):
+    return (text or "") + "".join("# live: %s = %s\n" % (key, live.get(key)) for key in keys)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(settings=dict(type="dict", required=True),
+                           comments=dict(type="dict", default={}),
+                           path=dict(type="path", required=True)),
+        supports_check_mode=True)
+    params = module.params
+
+    def work():
+        entries = sysctl.validate(params["settings"], params["comments"])
+        run = command_runner(module)
+        live = sysctl.parse_live(entries, *run(sysctl.read_argv(entries)))
+        changes = sysctl.changed_live(entries, live)
+        current_text = owned_file.read(params["path"])
+        wanted_text = sysctl.render_file(entries, HEADER)
+        file_changed = current_text != wanted_text
+        commands = [command_text(sysctl.write_argv(changes))] if changes else []
+        result = dict(changed=bool(changes) or file_changed, file_changed=file_changed,
+                      live_changes=dict(changes), commands=commands)
+        if module._diff:
+            keys = [key for key, _v, _c in entries]
+            result["diff"] = {"before": _diff_text(current_text, live, keys),
+                              "after": _diff_text(wanted_text, dict(live, **dict(changes)), keys)}
+        if module.check_mode:
+            return result
+        if changes:
+            rc, _out, err = run(sysctl.write_argv(changes))
+            if rc != 0:
+                raise ApplyError("%s failed (rc=%s): %s" % (commands[0], rc, err.strip()),
+                                 dict(result, changed=False, applied=[], rc=rc, stderr=err))
+        if file_changed:
+            owned_file.replace(params["path"], wanted_text)
+        return result
+
+    module.exit_json(**result_or_fail(module, work))
+
+
+if __name__ == "__main__":
+    main()
