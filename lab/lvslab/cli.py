@@ -26,6 +26,10 @@ def main(argv=None):
                                      "print the tree's path")
     commands.add_parser("image", help="import the base tree as a podman image; print its name")
     commands.add_parser("selftest", help="prove IPVS NAT and direct routing carry HTTP")
+    traffic = commands.add_parser("traffic", help="N fresh connections from the client to each "
+                                  "HOST:PORT; print who answered (JSON)")
+    traffic.add_argument("-n", type=int, default=30)
+    traffic.add_argument("targets", nargs="+", metavar="HOST:PORT")
     ssh = commands.add_parser("ssh", help="run a command in a guest (or a shell)")
     ssh.add_argument("guest")
     ssh.add_argument("words", nargs=argparse.REMAINDER)
@@ -56,6 +60,13 @@ def main(argv=None):
         elif args.command == "selftest":
             from . import selftest
             return selftest.main()
+        elif args.command == "traffic":
+            from . import topology as topo
+            from .run import in_netns, run
+            probe = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe.py")
+            done = run(in_netns(topo.CLIENT_NETNS, ["python3", probe, "-n", str(args.n), *args.targets]),
+                       timeout=600)
+            print(done.stdout.strip())
         elif args.command == "ssh":
             os.execvp("ssh", ["ssh", "-F", remote.SSH_CONFIG, args.guest, *args.words])
     except (CommandError, RuntimeError, KeyError) as exc:

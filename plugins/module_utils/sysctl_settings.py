@@ -66,10 +66,11 @@ def read_argv(entries):
 def parse_live(entries, rc, out, err):
     """{key: live value} from ``sysctl -n KEY...``; an unknown key is an error naming it."""
     if rc != 0:
-        missing = [key for key, _v, _c in entries if key in err]
+        # sysctl names a missing key by its /proc/sys path
+        missing = [key for key, _v, _c in entries if key in err or key.replace(".", "/") in err]
         if missing:
-            raise CommandError("settings.%s: the kernel has no such parameter (%s)"
-                               % (missing[0], err.strip()), rc, err)
+            raise CommandError("settings=%r: the kernel has no such parameter (is its module "
+                               "loaded?): %s" % (missing[0], err.strip()), rc, err)
         raise CommandError("sysctl -n failed: %s" % err.strip(), rc, err)
     values = out.splitlines()
     if len(values) != len(entries):

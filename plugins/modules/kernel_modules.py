@@ -60,6 +60,22 @@ commands:
   type: list
   elements: str
   sample: ["modprobe -a ip_vs_ftp"]
+applied:
+  description: When the command failed, the commands (of RV(commands)) that ran before it (none).
+  returned: on failure to apply
+  type: list
+  elements: str
+  sample: []
+rc:
+  description: The exit status of the command that failed.
+  returned: on failure
+  type: int
+  sample: 1
+stderr:
+  description: What the command that failed printed on its error output.
+  returned: on failure
+  type: str
+  sample: "modprobe: FATAL: Module ip_vs_nope not found"
 diff:
   description: The file before and after, with the modules that are loaded.
   returned: in diff mode

@@ -72,6 +72,22 @@ commands:
   type: list
   elements: str
   sample: ["sysctl -w net.ipv4.ip_forward=1"]
+applied:
+  description: When the command failed, the commands (of RV(commands)) that ran before it (none).
+  returned: on failure to apply
+  type: list
+  elements: str
+  sample: []
+rc:
+  description: The exit status of the command that failed.
+  returned: on failure
+  type: int
+  sample: 1
+stderr:
+  description: What the command that failed printed on its error output.
+  returned: on failure
+  type: str
+  sample: "modprobe: FATAL: Module ip_vs_nope not found"
 diff:
   description: The file and the live values, before and after.
   returned: in diff mode

@@ -1,0 +1,106 @@
+"""sysctls and kernel_modules through their entry points: the live state and the boot file
+are both compared and both converged, check mode changes nothing, failures name the key."""
+
+import pytest
+
+from ansible_collections.lvs.cluster.plugins.modules import kernel_modules, sysctls
+
+from module_harness import FakeRunner, run_module
+
+SETTINGS = {"net.ipv4.ip_forward": 1, "net.ipv4.vs.conntrack": 1}
+READ = "sysctl -n net.ipv4.ip_forward net.ipv4.vs.conntrack"
+
+
+def sysctl_args(tmp_path):
+    return {"settings": SETTINGS, "comments": {"net.ipv4.ip_forward": "NAT replies"},
+            "path": str(tmp_path / "60-lvs.conf")}
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_sysctls_sets_what_differs_and_writes_the_file(tmp_path, check_mode):
+    runner = FakeRunner({READ: (0, "0\n1\n", ""), "sysctl -w net.ipv4.ip_forward=1": (0, "", "")})
+    result = run_module(sysctls, sysctl_args(tmp_path), runner, check_mode=check_mode, diff=True)
+    assert not result["failed"] and result["changed"] and result["file_changed"]
+    assert result["live_changes"] == {"net.ipv4.ip_forward": "1"}
+    assert result["commands"] == ["sysctl -w net.ipv4.ip_forward=1"]
+    assert "# live: net.ipv4.ip_forward = 0" in result["diff"]["before"]
+    assert "# live: net.ipv4.ip_forward = 1" in result["diff"]["after"]
+    written = tmp_path / "60-lvs.conf"
+    if check_mode:
+        assert runner.commands() == [READ] and not written.exists()
+    else:
+        assert runner.commands() == [READ, "sysctl -w net.ipv4.ip_forward=1"]
+        assert "# NAT replies\nnet.ipv4.ip_forward = 1\n" in written.read_text()
+
+
+def test_sysctls_second_run_changes_nothing(tmp_path):
+    runner = FakeRunner({READ: (0, "0\n1\n", ""), "sysctl -w net.ipv4.ip_forward=1": (0, "", "")})
+    run_module(sysctls, sysctl_args(tmp_path), runner)
+    again = run_module(sysctls, sysctl_args(tmp_path), FakeRunner({READ: (0, "1\n1\n", "")}))
+    assert not again["changed"] and again["commands"] == []
+
+
+def test_sysctls_heals_a_live_value_the_file_still_has(tmp_path):
+    run_module(sysctls, sysctl_args(tmp_path), FakeRunner({READ: (0, "1\n1\n", "")}))
+    drifted = FakeRunner({READ: (0, "1\n0\n", ""), "sysctl -w net.ipv4.vs.conntrack=1": (0, "", "")})
+    result = run_module(sysctls, sysctl_args(tmp_path), drifted)
+    assert result["changed"] and not result["file_changed"]
+    assert result["commands"] == ["sysctl -w net.ipv4.vs.conntrack=1"]
+
+
+def test_sysctls_unknown_key_is_named_and_nothing_written(tmp_path):
+    err = "sysctl: cannot stat /proc/sys/net/ipv4/vs/conntrack: No such file or directory\n"
+    runner = FakeRunner({READ: (255, "1\n", err)})
+    result = run_module(sysctls, sysctl_args(tmp_path), runner)
+    assert result["failed"] and result["msg"].startswith("settings='net.ipv4.vs.conntrack': the kernel has no such parameter")
+    assert not (tmp_path / "60-lvs.conf").exists()
+
+
+@pytest.mark.parametrize("settings", [{}, {"bad key": 1}, {"net.ipv4.ip_forward": "1\n0"}])
+def test_sysctls_bad_input_runs_nothing(tmp_path, settings):
+    runner = FakeRunner({})
+    result = run_module(sysctls, {"settings": settings, "path": str(tmp_path / "x.conf")}, runner)
+    assert result["failed"] and runner.calls == [] and "settings" in result["msg"]
+
+
+def test_sysctls_write_failure_reports_rc(tmp_path):
+    runner = FakeRunner({READ: (0, "0\n1\n", ""), "sysctl -w net.ipv4.ip_forward=1": (1, "", "permission denied\n")})
+    result = run_module(sysctls, sysctl_args(tmp_path), runner)
+    assert result["failed"] and result["rc"] == 1 and result["applied"] == []
+    assert not (tmp_path / "60-lvs.conf").exists()
+
+
+@pytest.fixture
+def loaded(monkeypatch):
+    modules = {"ip_vs"}
+    monkeypatch.setattr(kernel_modules, "_loaded", lambda: set(modules))
+    return modules
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_kernel_modules_loads_the_missing_ones(tmp_path, loaded, check_mode):
+    path = tmp_path / "lvs.conf"
+    runner = FakeRunner({"modprobe -a ip_vs_ftp nf-conntrack": (0, "", "")})
+    result = run_module(kernel_modules, {"names": ["ip_vs", "ip_vs_ftp", "nf-conntrack"], "path": str(path)},
+                        runner, check_mode=check_mode, diff=True)
+    assert result["changed"] and result["loaded"] == ["ip_vs_ftp", "nf-conntrack"]
+    assert result["commands"] == ["modprobe -a ip_vs_ftp nf-conntrack"]
+    assert path.exists() is (not check_mode)
+    assert runner.calls == ([] if check_mode else [("modprobe -a ip_vs_ftp nf-conntrack", None)])
+
+
+def test_kernel_modules_unchanged_when_loaded_and_listed(tmp_path, loaded):
+    path = tmp_path / "lvs.conf"
+    loaded.update({"ip_vs_ftp"})
+    first = run_module(kernel_modules, {"names": ["ip_vs", "ip_vs_ftp"], "path": str(path)}, FakeRunner({}))
+    assert first["changed"] and first["file_changed"] and first["commands"] == []
+    again = run_module(kernel_modules, {"names": ["ip_vs", "ip_vs_ftp"], "path": str(path)}, FakeRunner({}))
+    assert not again["changed"]
+
+
+def test_kernel_modules_refused_load_and_bad_names(tmp_path, loaded):
+    runner = FakeRunner({"modprobe -a ip_vs_nope": (1, "", "modprobe: FATAL: Module ip_vs_nope not found\n")})
+    result = run_module(kernel_modules, {"names": ["ip_vs_nope"], "path": str(tmp_path / "x")}, runner)
+    assert result["failed"] and result["rc"] == 1 and "ip_vs_nope" in result["stderr"]
+    bad = run_module(kernel_modules, {"names": ["ip vs"], "path": str(tmp_path / "x")}, FakeRunner({}))
+    assert bad["failed"] and bad["msg"].startswith("names[0]='ip vs'")
