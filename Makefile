@@ -57,9 +57,13 @@ lab-up: setup  ## Start the test lab
 lab-down: setup  ## Stop the test lab
 	$(LAB) down
 
-demo: setup  ## Start the lab and prove it works
+# The example cluster to build; docs/examples/{nat,dr,tun}.
+DEMO_EXAMPLE ?= docs/examples/nat
+
+demo: setup  ## Start the lab, build the example cluster with site.yml, prove it with traffic
 	$(LAB) up
-	$(LAB) selftest
+	$(VENV_PATH) $(BIN)/ansible-playbook -i .lab/inventory.yml -i $(DEMO_EXAMPLE) playbooks/site.yml
+	$(BIN)/python tools/demo_report.py $(DEMO_EXAMPLE)
 
 units: setup  ## Unit tests (pytest, tests/unit)
 	$(VENV_PATH) $(BIN)/python -m pytest tests/unit

@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Run playbooks/site.yml (or any playbook) and print what it did as one JSON object, for
+the lab scenarios' assertions: which tasks reported changed on which host, which failed,
+and the recap.
+
+    site_run.py [ansible-playbook arguments...]
+
+The ansible.posix.json callback gives every task's result per host; this keeps the
+"host: task" names of the changed and failed ones. Exit status is ansible-playbook's.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+
+def summarise(report):
+    changed, failed = [], []
+    for play in report.get("plays", []):
+        for task in play.get("tasks", []):
+            name = task["task"]["name"]
+            for host, result in task.get("hosts", {}).items():
+                if result.get("failed") or result.get("unreachable"):
+                    failed.append({"task": "%s: %s" % (host, name), "msg": result.get("msg", "")})
+                elif result.get("changed"):
+                    changed.append("%s: %s" % (host, name))
+    return {"changed": changed, "failed": failed, "stats": report.get("stats", {})}
+
+
+def main(argv):
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CALLBACK_RESULT_FORMAT="json")
+    env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
+    done = subprocess.run(["ansible-playbook"] + argv, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    try:
+        summary = summarise(json.loads(done.stdout))
+    except ValueError:
+        summary = {"changed": [], "failed": [{"task": "ansible-playbook", "msg": done.stdout[-2000:]}], "stats": {}}
+    summary["rc"] = done.returncode
+    summary["stderr"] = done.stderr[-2000:]
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
