@@ -4,12 +4,13 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ARP_FWMARK = FIXTURES / "arp_fwmark"   # written by arp_fwmark/record.sh, in '### TITLE' sections
+IP_ADDRESS = FIXTURES / "ip_address"   # written by ip_address/record.sh, the same way
 
 
-def section(name, title):
-    """The text under '### TITLE' in arp_fwmark/NAME (up to the next '### ')."""
+def section(name, title, directory=ARP_FWMARK):
+    """The text under '### TITLE' in DIRECTORY/NAME (up to the next '### ')."""
     chunks, current = {}, None
-    for line in (ARP_FWMARK / name).read_text(encoding="utf-8").splitlines(keepends=True):
+    for line in (directory / name).read_text(encoding="utf-8").splitlines(keepends=True):
         if line.startswith("### "):
             current = line[4:].strip()
             chunks[current] = ""

@@ -5,7 +5,14 @@ ipvs_destination's destination (and the service identity options) are compared h
 import yaml
 
 from ansible_collections.lvs.cluster.plugins.module_utils import ipvs_module
-from ansible_collections.lvs.cluster.plugins.modules import arptables_vip, fwmark, ipvs_destination, ipvs_info, ipvs_service
+from ansible_collections.lvs.cluster.plugins.modules import (
+    arptables_vip,
+    fwmark,
+    ip_address,
+    ipvs_destination,
+    ipvs_info,
+    ipvs_service,
+)
 
 IDENTITY = ("protocol", "vip", "port", "fwmark", "family")
 
@@ -55,14 +62,22 @@ def test_one_vocabulary():
 
 
 def test_attributes_come_from_the_fragment():
-    for module in (ipvs_service, ipvs_destination, arptables_vip, fwmark):
+    for module in (ipvs_service, ipvs_destination, arptables_vip, fwmark, ip_address):
         assert yaml.safe_load(module.DOCUMENTATION)["extends_documentation_fragment"] == ["lvs.cluster.attributes"]
     assert yaml.safe_load(ipvs_info.DOCUMENTATION)["extends_documentation_fragment"] == ["lvs.cluster.attributes.info"]
 
 
 def test_failure_keys_are_documented():
-    for module in (ipvs_service, ipvs_destination, arptables_vip, fwmark):
+    for module in (ipvs_service, ipvs_destination, arptables_vip, fwmark, ip_address):
         returns = yaml.safe_load(module.RETURN)
         for key in ("applied", "rc", "stderr"):
             assert returns[key]["returned"].startswith("on failure"), (module.__name__, key)
         assert returns["diff"]["returned"].startswith("in diff mode")
+
+
+def test_ip_address_purges_by_default():
+    """ip_address owns the addresses it recorded and nothing else, so purging is safe and is
+    the default (a host that serves nothing loses the collection's VIPs)."""
+    purge = options(ip_address)["purge"]
+    assert purge["type"] == "bool" and purge["default"] is True
+    assert set(options(ip_address)) == {"interface", "addresses", "purge", "up", "boot"}

@@ -1,0 +1,317 @@
+# -*- coding: utf-8 -*-
+# Copyright: lvs.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The logic of the ip_address module: the collection's addresses on one interface.
+
+iproute2 6.1 (Debian 12) has no ``proto`` for addresses, so nothing on the interface says
+which addresses are the collection's. A record file per interface does
+(RECORD_DIR/<interface>), and the same file restores them at boot: it is an ``ip -batch``
+script (``address replace ... dev IF``, ``link set dev IF up``), run by the systemd
+template unit UNIT_NAME (instance: the interface). Only addresses in the record (or listed
+now) are ever removed; an address someone else put on the interface is left alone.
+
+The unit's text lives here, not in a role's files/, because the record format and the unit
+that reads it are one contract: every caller of the module (the real_server role for the
+loopback and tunl0, the router role for the VIPs and the NAT address) gets the unit that
+matches the records it writes, from one place, without copying a file between roles.
+
+Pure logic: standard library only, no AnsibleModule, Python 3.8 syntax. Commands go through
+run(argv) -> (rc, out, err); files are read and written under ``root`` (``/`` on a target,
+a temporary directory in the unit tests).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import tempfile
+
+from ansible_collections.lvs.cluster.plugins.module_utils.command import ApplyError, CommandError, command_text
+from ansible_collections.lvs.cluster.plugins.module_utils.validation import (
+    address as parse_address,
+    address_sort_key,
+    fail,
+    integer,
+)
+
+RECORD_DIR = "/etc/lvs-cluster/addresses"
+UNIT_DIR = "/etc/systemd/system"
+UNIT_NAME = "lvs-cluster-addresses@.service"
+WANTS_DIR = "/etc/systemd/system/multi-user.target.wants"
+
+# Interface names the kernel takes (at most 15 characters) that are also valid systemd
+# instance names (the unit is instantiated per interface); as the cluster model's.
+_INTERFACE = re.compile(r"^[A-Za-z0-9_.:-]{1,15}$")
+
+UNIT_TEXT = """\
+# Written by lvs.cluster (module ip_address); do not edit: it is rewritten on every run.
+# Restores at boot the addresses lvs.cluster recorded for the interface %i:
+# /etc/lvs-cluster/addresses/%i is an `ip -batch` script the module keeps in step with
+# what it puts on the interface. Enabled once per interface:
+# lvs-cluster-addresses@IFACE.service.
+[Unit]
+Description=lvs.cluster addresses on %i
+# after the distribution's own network set-up (it must not flush what this adds), and after
+# modules-load.d (tunl0 exists once ipip is loaded)
+After=network.target systemd-modules-load.service
+Wants=network.target
+ConditionPathExists=/etc/lvs-cluster/addresses/%i
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=ip -batch /etc/lvs-cluster/addresses/%i
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+_RECORD_HEADER = ("# Written by lvs.cluster (module ip_address): the collection's addresses on %s,\n"
+                  "# restored at boot by %s (ip -batch). Do not edit.\n")
+_ADDRESS_LINE = re.compile(r"^address replace (\S+)/(\d+) dev (\S+)( nodad)?$")
+_UP_LINE = re.compile(r"^link set dev (\S+) up$")
+
+
+def unit_instance(interface):
+    return UNIT_NAME.replace("@", "@" + interface)
+
+
+# --- input --------------------------------------------------------------------------
+
+
+def validate(interface, addresses):
+    """(interface, [(address, prefixlen, family)] sorted, duplicates merged)."""
+    if not isinstance(interface, str) or not _INTERFACE.match(interface):
+        fail("interface", interface, "is not an interface name (1-15 of A-Z a-z 0-9 _ . : -)")
+    wanted = {}
+    for index, value in enumerate(addresses or []):
+        option = "addresses[%d]" % index
+        text = str(value).strip()
+        address_text, _slash, length = text.partition("/")
+        address, family = parse_address(option, address_text)
+        bits = 32 if family == "ipv4" else 128
+        prefix = integer(option, length, 1, bits) if _slash else bits
+        wanted[(address, prefix)] = family
+    return interface, sorted(((a, p, f) for (a, p), f in wanted.items()),
+                             key=lambda item: (address_sort_key(item[0]), item[1]))
+
+
+# --- reading the target -------------------------------------------------------------
+
+
+class Link(object):
+    """An interface as ``ip -j address show dev IF`` shows it (None: it does not exist)."""
+
+    def __init__(self, up, addresses):
+        self.up = up
+        self.addresses = addresses   # {(address, prefixlen): family}
+
+
+def parse_ip_json(text):
+    """Link of the (one-interface) JSON listing."""
+    data = json.loads(text or "[]")
+    if not data:
+        return None
+    entry = data[0]
+    addresses = {}
+    for info in entry.get("addr_info", []):
+        family = {"inet": "ipv4", "inet6": "ipv6"}.get(info.get("family"))
+        if family and "local" in info:
+            addresses[(parse_address("ip", info["local"])[0], int(info["prefixlen"]))] = family
+    return Link("UP" in entry.get("flags", []), addresses)
+
+
+def read_link(run, ip, interface):
+    rc, out, err = run([ip, "-j", "address", "show", "dev", interface])
+    if rc != 0:
+        if "does not exist" in err:
+            return None
+        raise CommandError("ip address show dev %s failed: %s" % (interface, err.strip()), rc=rc, stderr=err)
+    try:
+        return parse_ip_json(out)
+    except ValueError as error:
+        raise CommandError("ip -j address show dev %s printed what cannot be read: %s" % (interface, error))
+
+
+def parse_record(text, interface):
+    """({(address, prefixlen): family}, up) of a record file's text."""
+    addresses, up = {}, False
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _ADDRESS_LINE.match(line)
+        if match and match.group(3) == interface:
+            address, family = parse_address("record", match.group(1))
+            addresses[(address, int(match.group(2)))] = family
+        elif _UP_LINE.match(line):
+            up = True
+    return addresses, up
+
+
+def render_record(interface, addresses, up):
+    """The record file's text ('' when it records nothing)."""
+    if not addresses and not up:
+        return ""
+    lines = [_RECORD_HEADER % (interface, unit_instance(interface))]
+    if up:
+        lines.append("link set dev %s up\n" % interface)
+    for address, prefix, family in addresses:
+        lines.append("address replace %s/%d dev %s%s\n" % (address, prefix, interface,
+                                                          " nodad" if family == "ipv6" else ""))
+    return "".join(lines)
+
+
+class Files(object):
+    """The files the module keeps, under root ('/' on a target)."""
+
+    def __init__(self, root="/"):
+        self.root = root
+
+    def path(self, path):
+        return os.path.join(self.root, path.lstrip("/"))
+
+    def read(self, path):
+        try:
+            with open(self.path(path)) as handle:
+                return handle.read()
+        except (IOError, OSError):
+            return ""
+
+    def exists(self, path):
+        return os.path.lexists(self.path(path))
+
+    def write(self, path, text):
+        """Atomically (a reader, or a boot, sees the old or the new file, never half)."""
+        target = self.path(path)
+        directory = os.path.dirname(target)
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o755)
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".lvs-cluster-")
+        try:
+            with os.fdopen(handle, "w") as out:
+                out.write(text)
+            os.chmod(temporary, 0o644)
+            os.rename(temporary, target)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+
+    def remove(self, path):
+        if os.path.lexists(self.path(path)):
+            os.unlink(self.path(path))
+
+
+# --- plan and apply -----------------------------------------------------------------
+
+
+def _text(key):
+    return "%s/%d" % key
+
+
+def converge(run, which, files, interface, addresses, purge=True, up=False, boot=True,
+             check_mode=False, diff=False):
+    """The module's result. which(executable) -> its path on the target."""
+    interface, wanted = validate(interface, addresses)
+    ip = which("ip")
+    record_path = os.path.join(RECORD_DIR, interface)
+    recorded, recorded_up = parse_record(files.read(record_path), interface)
+    link = read_link(run, ip, interface)
+    if link is None and (wanted or up):
+        fail("interface", interface, "no such interface on this host")
+    present = link.addresses if link is not None else {}
+
+    wanted_keys = dict(((a, p), f) for a, p, f in wanted)
+    owned = dict(wanted_keys)
+    if not purge:
+        owned.update((key, family) for key, family in recorded.items() if key not in owned)
+    gone = [key for key in recorded if key not in owned]
+
+    steps = []
+    if up and link is not None and not link.up:
+        steps.append([ip, "link", "set", "dev", interface, "up"])
+    for key in sorted(gone, key=lambda k: (address_sort_key(k[0]), k[1])):
+        if key in present:
+            steps.append([ip, "address", "del", _text(key), "dev", interface])
+    for address, prefix, family in wanted:
+        if (address, prefix) not in present:
+            steps.append([ip, "address", "replace", "%s/%d" % (address, prefix), "dev", interface]
+                         + (["nodad"] if family == "ipv6" else []))
+
+    after = sorted(((a, p, f) for (a, p), f in owned.items()), key=lambda item: (address_sort_key(item[0]), item[1]))
+    if link is None:
+        after = []   # nothing can be on a missing interface: forget what was recorded
+    keep_up = bool(up and link is not None)
+    record_text = render_record(interface, after, keep_up)
+    file_steps = []
+    if record_text != files.read(record_path):
+        file_steps.append(("write" if record_text else "remove", record_path, record_text))
+
+    unit = None
+    if boot:
+        unit = unit_instance(interface)
+        unit_path = os.path.join(UNIT_DIR, UNIT_NAME)
+        wants = os.path.join(WANTS_DIR, unit)
+        systemctl = which("systemctl")
+        if record_text:
+            if files.read(unit_path) != UNIT_TEXT:
+                file_steps.append(("write", unit_path, UNIT_TEXT))
+                steps.append([systemctl, "daemon-reload"])
+            if not files.exists(wants):
+                steps.append([systemctl, "enable", unit])
+        elif files.exists(wants):
+            steps.append([systemctl, "disable", unit])
+
+    collection_before = sorted((key for key in set(recorded) | set(wanted_keys) if key in present),
+                               key=lambda k: (address_sort_key(k[0]), k[1]))
+    result = {
+        "changed": bool(steps or file_steps),
+        "commands": [command_text(argv) for argv in steps],
+        "files": [path for _action, path, _text_ in file_steps],
+        "interface": interface,
+        "addresses": [_text((a, p)) for a, p, _f in after],
+        "before": {"addresses": [_text(key) for key in collection_before],
+                   "recorded": [_text(key) for key in sorted(recorded, key=lambda k: (address_sort_key(k[0]), k[1]))],
+                   "exists": link is not None, "up": bool(link and link.up)},
+        "unit": unit if record_text and boot else None,
+    }
+    if diff:
+        result["diff"] = {
+            "before": render_record(interface, [(a, p, present[(a, p)]) for a, p in collection_before],
+                                    bool(recorded_up and link and link.up)),
+            "after": record_text,
+        }
+    if check_mode:
+        return result
+    # addresses first, then the record: a record never names an address this run failed to add
+    # (an address that is added but not yet recorded is listed, so the next run records it)
+    command_steps = [argv for argv in steps if os.path.basename(argv[0]) != "systemctl"]
+    unit_steps = [argv for argv in steps if os.path.basename(argv[0]) == "systemctl"]
+    _run_all(run, command_steps, result, 0)
+    for action, path, text in file_steps:
+        try:
+            if action == "write":
+                files.write(path, text)
+            else:
+                files.remove(path)
+        except (IOError, OSError) as error:
+            raise ApplyError("writing %s failed: %s" % (path, error),
+                             dict(result, changed=True, applied=result["commands"][:len(command_steps)],
+                                  rc=1, stderr=str(error)))
+    _run_all(run, unit_steps, result, len(command_steps))
+    return result
+
+
+def _run_all(run, steps, result, offset):
+    for index, argv in enumerate(steps):
+        rc, _out, err = run(argv)
+        if rc != 0:
+            done = offset + index
+            failed = dict(result, changed=done > 0, applied=result["commands"][:done], rc=rc, stderr=err)
+            raise ApplyError("%s failed (rc=%s): %s; %d of %d commands applied before it. Run the module "
+                             "again to converge." % (command_text(argv), rc, err.strip() or "no message",
+                                                      done, len(result["commands"])), failed)

@@ -1,0 +1,205 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: lvs.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: ip_address
+short_description: Converge the collection's addresses on one interface, now and at boot
+version_added: 0.1.0
+description:
+  - Puts the listed addresses on one interface (a direct-routing real server's VIPs on the
+    loopback, a tunnelling real server's on C(tunl0), a router's VIPs and NAT address) and,
+    with O(purge), removes the addresses the collection put there earlier that are no
+    longer listed.
+  - Which addresses are the collection's is kept in a record file per interface,
+    C(/etc/lvs-cluster/addresses/<interface>) (iproute2 6.1 has no C(proto) for addresses,
+    so the interface itself cannot say). An address that is neither recorded nor listed is
+    never removed, whoever put it there. A listed address that is already on the interface
+    is recorded (it is the collection's from then on).
+  - The record file is an C(ip -batch) script, and the systemd template unit
+    C(lvs-cluster-addresses@.service) (installed by the module, enabled once per interface
+    as C(lvs-cluster-addresses@<interface>.service)) runs it at boot, after the
+    distribution's network set-up; IPv6 addresses are added with C(nodad).
+  - Commands run in the C locale, as argument lists, never through a shell.
+author:
+  - lvs.cluster maintainers (@lvs-cluster)
+options:
+  interface:
+    description:
+      - The interface (C(lo), C(tunl0), C(eth0) ...). It must exist unless O(addresses) is
+        empty and O(up) is false (then the record of a vanished interface is dropped).
+    type: str
+    required: true
+  addresses:
+    description:
+      - The addresses, IPv4 or IPv6; C(ADDR) means a host address (/32 or /128), C(ADDR/LEN)
+        gives the prefix length. An empty list with O(purge) removes all the collection's
+        addresses from the interface.
+    type: list
+    elements: str
+    default: []
+  purge:
+    description:
+      - Remove the collection's addresses (those in the record file) that O(addresses) no
+        longer lists. Addresses the collection did not record are never removed.
+    type: bool
+    default: true
+  up:
+    description:
+      - Also bring the interface up (now, and at boot through the record), as C(tunl0) needs.
+        False leaves the link state alone.
+    type: bool
+    default: false
+  boot:
+    description:
+      - Install the boot unit and enable it for this interface while the record holds
+        anything (disable it when the record becomes empty), so the addresses come back
+        after a reboot. False keeps the record but leaves systemd alone.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - lvs.cluster.attributes
+notes:
+  - Needs C(ip) (iproute2) and, with O(boot), systemd.
+"""
+
+EXAMPLES = r"""
+- name: The direct-routing VIPs on the loopback of a real server
+  lvs.cluster.ip_address:
+    interface: lo
+    addresses: [192.0.2.10, "2001:db8:2::10"]
+
+- name: The tunnelling VIPs on tunl0, brought up
+  lvs.cluster.ip_address:
+    interface: tunl0
+    addresses: [192.0.2.30]
+    up: true
+
+- name: A router's NAT address on its private interface
+  lvs.cluster.ip_address:
+    interface: eth1
+    addresses: [198.51.100.1/24]
+
+- name: This host serves nothing any more - remove the collection's VIPs from the loopback
+  lvs.cluster.ip_address:
+    interface: lo
+    addresses: []
+"""
+
+RETURN = r"""
+interface:
+  description: The interface.
+  returned: always
+  type: str
+  sample: lo
+addresses:
+  description: The collection's addresses on the interface after the run (in check mode, after it would have run).
+  returned: always
+  type: list
+  elements: str
+  sample: ["192.0.2.10/32", "2001:db8:2::10/128"]
+before:
+  description: What the module found.
+  returned: always
+  type: dict
+  contains:
+    addresses:
+      description: The collection's addresses (recorded or listed) found on the interface.
+      type: list
+      elements: str
+    recorded:
+      description: The addresses of the record file.
+      type: list
+      elements: str
+    exists:
+      description: Whether the interface exists.
+      type: bool
+    up:
+      description: Whether the interface was up.
+      type: bool
+  sample: {"addresses": [], "recorded": [], "exists": true, "up": true}
+commands:
+  description:
+    - What was run (check mode, what would be run), in order, each the program's name and its arguments.
+  returned: always
+  type: list
+  elements: str
+  sample: ["ip address replace 192.0.2.10/32 dev lo", "systemctl enable lvs-cluster-addresses@lo.service"]
+files:
+  description: The files written or removed (check mode, that would be), the record and the boot unit.
+  returned: always
+  type: list
+  elements: str
+  sample: ["/etc/lvs-cluster/addresses/lo"]
+unit:
+  description: The boot unit enabled for the interface, null if none.
+  returned: always
+  type: str
+  sample: lvs-cluster-addresses@lo.service
+applied:
+  description: When a command failed, the commands (of RV(commands)) that ran before it.
+  returned: on failure to apply
+  type: list
+  elements: str
+  sample: ["ip address replace 192.0.2.10/32 dev lo"]
+rc:
+  description: The exit status of the command that failed.
+  returned: on failure
+  type: int
+  sample: 2
+stderr:
+  description: What the command that failed printed on its error output.
+  returned: on failure
+  type: str
+  sample: "RTNETLINK answers: Operation not permitted"
+diff:
+  description: The collection's addresses on the interface before and after, as record files (ip -batch lines).
+  returned: in diff mode
+  type: dict
+  sample: {"before": "", "after": "address replace 192.0.2.10/32 dev lo\n"}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.lvs.cluster.plugins.module_utils import ip_address
+from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, result_or_fail
+
+ROOT = "/"
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            interface=dict(type="str", required=True),
+            addresses=dict(type="list", elements="str", default=[]),
+            purge=dict(type="bool", default=True),
+            up=dict(type="bool", default=False),
+            boot=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+
+    def which(name):
+        path = module.get_bin_path(name)
+        if path is None:
+            module.fail_json(msg="needs the executable %r, which is not installed (or not on PATH)" % name,
+                             changed=False)
+        return path
+
+    def work():
+        return ip_address.converge(command_runner(module), which, ip_address.Files(ROOT), params["interface"],
+                                   params["addresses"], purge=params["purge"], up=params["up"],
+                                   boot=params["boot"], check_mode=module.check_mode, diff=module._diff)
+
+    module.exit_json(**result_or_fail(module, work, interface=params["interface"]))
+
+
+if __name__ == "__main__":
+    main()

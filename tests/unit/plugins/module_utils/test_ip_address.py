@@ -1,0 +1,214 @@
+"""ip_address's logic on the listings recorded from a lab guest (fixtures/ip_address): what it
+reads, what it plans, the record file it keeps (which is also the boot script), and that it
+never removes an address it did not record."""
+
+import pytest
+
+from ansible_collections.lvs.cluster.plugins.module_utils import ip_address as ipa
+from ansible_collections.lvs.cluster.plugins.module_utils.command import ApplyError
+from ansible_collections.lvs.cluster.plugins.module_utils.validation import ValidationError
+
+from recorded import IP_ADDRESS, section
+
+RECORD = "/etc/lvs-cluster/addresses/lo"
+UNIT = "/etc/systemd/system/lvs-cluster-addresses@.service"
+WANTS = "/etc/systemd/system/multi-user.target.wants/lvs-cluster-addresses@lo.service"
+
+
+def listing(title):
+    return section("listings.txt", title, IP_ADDRESS)
+
+
+class Target:
+    """Answers ip -j address show from a recorded listing; every other command succeeds."""
+
+    def __init__(self, shows, fail=None):
+        self.shows = shows          # {interface: listing title, or None for a missing one}
+        self.fail = fail or {}      # {command text: (rc, err)}
+        self.calls = []
+
+    def __call__(self, argv, data=None):
+        text = " ".join(argv)
+        self.calls.append(text)
+        if argv[1:4] == ["-j", "address", "show"]:
+            title = self.shows[argv[-1]]
+            if title is None:
+                return 1, "", 'Device "%s" does not exist.\n' % argv[-1]
+            return 0, listing(title), ""
+        rc, err = self.fail.get(text, (0, ""))
+        return rc, "", err
+
+    def changes(self):
+        return [call for call in self.calls if " -j address show " not in call]
+
+
+def which(name):
+    return name
+
+
+def converge(tmp_path, target, addresses, **options):
+    return ipa.converge(target, which, ipa.Files(str(tmp_path)), options.pop("interface", "lo"), addresses,
+                        **options)
+
+
+def test_parse_the_recorded_listings():
+    link = ipa.parse_ip_json(listing("lo with VIPs"))
+    assert link.up
+    assert link.addresses == {("127.0.0.1", 8): "ipv4", ("192.0.2.10", 32): "ipv4", ("192.0.2.99", 32): "ipv4",
+                              ("2001:db8:2::10", 128): "ipv6", ("::1", 128): "ipv6"}
+    tunnel = ipa.parse_ip_json(listing("tunl0 down"))
+    assert not tunnel.up and tunnel.addresses == {}
+    assert ipa.parse_ip_json(listing("tunl0 up")).up
+
+
+@pytest.mark.parametrize("value, why", [
+    ("vip.example", "is not an IPv4 or IPv6 address"),
+    ("192.0.2.10/33", "must be between 1 and 32"),
+    ("2001:db8::1/129", "must be between 1 and 128"),
+    ("192.0.2.10/", "must be an integer"),
+])
+def test_bad_addresses_are_refused_before_anything_runs(tmp_path, value, why):
+    target = Target({"lo": "lo"})
+    with pytest.raises(ValidationError, match=r"^addresses\[1\]=.*" + why):
+        converge(tmp_path, target, ["192.0.2.10", value])
+    assert target.calls == []
+
+
+def test_bad_interface_name():
+    with pytest.raises(ValidationError, match=r"^interface='eth0 up'"):
+        ipa.validate("eth0 up", [])
+
+
+def test_add_record_and_enable(tmp_path):
+    target = Target({"lo": "lo"})
+    result = converge(tmp_path, target, ["2001:db8:2::10", "192.0.2.10", "192.0.2.10/32"], diff=True)
+    assert result["changed"]
+    assert result["commands"] == [
+        "ip address replace 192.0.2.10/32 dev lo",
+        "ip address replace 2001:db8:2::10/128 dev lo nodad",
+        "systemctl daemon-reload",
+        "systemctl enable lvs-cluster-addresses@lo.service",
+    ]
+    assert target.changes() == result["commands"]
+    assert result["addresses"] == ["192.0.2.10/32", "2001:db8:2::10/128"]
+    assert result["files"] == [RECORD, UNIT]
+    assert result["unit"] == "lvs-cluster-addresses@lo.service"
+    record = (tmp_path / RECORD.lstrip("/")).read_text()
+    # the record is the boot script: ip -batch lines, comments ignored by ip
+    assert [line for line in record.splitlines() if not line.startswith("#")] == [
+        "address replace 192.0.2.10/32 dev lo", "address replace 2001:db8:2::10/128 dev lo nodad"]
+    assert (tmp_path / UNIT.lstrip("/")).read_text() == ipa.UNIT_TEXT
+    assert "ExecStart=ip -batch /etc/lvs-cluster/addresses/%i" in ipa.UNIT_TEXT
+    assert result["diff"] == {"before": "", "after": record}
+
+
+def converged(tmp_path, addresses=("192.0.2.10", "2001:db8:2::10"), interface="lo", up=False):
+    """tmp_path as the module leaves a target after adding addresses (record, unit, enabled)."""
+    keys = ipa.validate(interface, list(addresses))[1]
+    files = ipa.Files(str(tmp_path))
+    files.write("/etc/lvs-cluster/addresses/" + interface, ipa.render_record(interface, keys, up))
+    files.write(UNIT, ipa.UNIT_TEXT)
+    files.write("/etc/systemd/system/multi-user.target.wants/lvs-cluster-addresses@%s.service" % interface, "")
+    return files
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_converged_is_a_no_op(tmp_path, check_mode):
+    converged(tmp_path)
+    target = Target({"lo": "lo with VIPs"})
+    result = converge(tmp_path, target, ["192.0.2.10", "2001:db8:2::10"], check_mode=check_mode, diff=True)
+    assert not result["changed"] and result["commands"] == [] and result["files"] == []
+    assert result["diff"]["before"] == result["diff"]["after"]
+    assert result["before"]["addresses"] == ["192.0.2.10/32", "2001:db8:2::10/128"]
+
+
+def test_purge_removes_only_what_was_recorded(tmp_path):
+    """192.0.2.99 is on lo but not recorded (another tool's): it stays, whatever purge says."""
+    converged(tmp_path)
+    target = Target({"lo": "lo with VIPs"})
+    result = converge(tmp_path, target, ["192.0.2.10"])
+    assert result["commands"] == ["ip address del 2001:db8:2::10/128 dev lo"]
+    assert result["addresses"] == ["192.0.2.10/32"]
+    assert "192.0.2.99" not in " ".join(target.calls[1:])
+
+
+def test_without_purge_the_record_keeps_what_is_not_listed(tmp_path):
+    converged(tmp_path)
+    target = Target({"lo": "lo with VIPs"})
+    result = converge(tmp_path, target, ["192.0.2.10"], purge=False)
+    assert not result["changed"]
+    assert result["addresses"] == ["192.0.2.10/32", "2001:db8:2::10/128"]
+
+
+def test_nothing_served_removes_all_and_disables_the_unit(tmp_path):
+    files = converged(tmp_path)
+    target = Target({"lo": "lo with VIPs"})
+    result = converge(tmp_path, target, [])
+    assert result["commands"] == ["ip address del 192.0.2.10/32 dev lo", "ip address del 2001:db8:2::10/128 dev lo",
+                                  "systemctl disable lvs-cluster-addresses@lo.service"]
+    assert result["files"] == [RECORD] and not files.exists(RECORD)
+    assert result["unit"] is None and result["addresses"] == []
+
+
+def test_drift_a_recorded_address_removed_by_hand_is_put_back(tmp_path):
+    converged(tmp_path, addresses=["192.0.2.10", "192.0.2.11"])
+    result = converge(tmp_path, Target({"lo": "lo with VIPs"}), ["192.0.2.10", "192.0.2.11"], check_mode=True)
+    assert result["changed"] and result["commands"] == ["ip address replace 192.0.2.11/32 dev lo"]
+    assert result["files"] == []
+
+
+def test_a_listed_address_already_there_is_adopted(tmp_path):
+    converged(tmp_path, addresses=["192.0.2.10"])
+    result = converge(tmp_path, Target({"lo": "lo with VIPs"}), ["192.0.2.10", "192.0.2.99"])
+    assert result["commands"] == [] and result["files"] == [RECORD] and result["changed"]
+    assert "192.0.2.99/32" in ipa.Files(str(tmp_path)).read(RECORD)
+
+
+def test_check_mode_changes_nothing(tmp_path):
+    target = Target({"lo": "lo"})
+    result = converge(tmp_path, target, ["192.0.2.10"], check_mode=True)
+    assert result["changed"] and len(result["commands"]) == 3
+    assert target.changes() == [] and list(tmp_path.iterdir()) == []
+
+
+def test_tunnel_brought_up_and_recorded_up(tmp_path):
+    target = Target({"tunl0": "tunl0 down"})
+    result = converge(tmp_path, target, ["192.0.2.30"], interface="tunl0", up=True)
+    assert result["commands"][:2] == ["ip link set dev tunl0 up", "ip address replace 192.0.2.30/32 dev tunl0"]
+    record = ipa.Files(str(tmp_path)).read("/etc/lvs-cluster/addresses/tunl0")
+    assert "link set dev tunl0 up\naddress replace 192.0.2.30/32 dev tunl0\n" in record
+    assert ipa.parse_record(record, "tunl0") == ({("192.0.2.30", 32): "ipv4"}, True)
+    converged(tmp_path, addresses=["192.0.2.30"], interface="tunl0", up=True)
+    again = converge(tmp_path, Target({"tunl0": "tunl0 up"}), ["192.0.2.30"], interface="tunl0", up=True)
+    assert not again["changed"]
+
+
+def test_missing_interface(tmp_path):
+    target = Target({"tunl0": None})
+    with pytest.raises(ValidationError, match=r"^interface='tunl0': no such interface on this host"):
+        converge(tmp_path, target, ["192.0.2.30"], interface="tunl0")
+    # nothing to put there: the record of a vanished interface is dropped, no error
+    converged(tmp_path, addresses=["192.0.2.30"], interface="tunl0")
+    result = converge(tmp_path, target, [], interface="tunl0")
+    assert result["commands"] == ["systemctl disable lvs-cluster-addresses@tunl0.service"]
+    assert result["addresses"] == [] and not result["before"]["exists"]
+    assert not ipa.Files(str(tmp_path)).exists("/etc/lvs-cluster/addresses/tunl0")
+
+
+def test_a_failed_command_reports_what_was_applied(tmp_path):
+    target = Target({"lo": "lo"}, fail={"ip address replace 2001:db8:2::10/128 dev lo nodad":
+                                        (2, "RTNETLINK answers: Permission denied\n")})
+    with pytest.raises(ApplyError) as raised:
+        converge(tmp_path, target, ["192.0.2.10", "2001:db8:2::10"])
+    result = raised.value.result
+    assert result["changed"] and result["applied"] == ["ip address replace 192.0.2.10/32 dev lo"]
+    assert result["rc"] == 2 and "Permission denied" in result["stderr"]
+    assert str(raised.value).startswith("ip address replace 2001:db8:2::10/128 dev lo nodad failed (rc=2)")
+    # the record is written after the addresses: it does not claim what failed
+    assert not ipa.Files(str(tmp_path)).exists(RECORD)
+
+
+def test_boot_false_leaves_systemd_alone(tmp_path):
+    result = converge(tmp_path, Target({"lo": "lo"}), ["192.0.2.10"], boot=False)
+    assert result["commands"] == ["ip address replace 192.0.2.10/32 dev lo"]
+    assert result["files"] == [RECORD] and result["unit"] is None
