@@ -9,6 +9,11 @@ from . import base, kernel, lifecycle, remote
 from .run import CommandError
 
 
+def topo_guest(name):
+    from . import topology
+    return topology.guest(name)
+
+
 def _terminated(signum, frame):
     raise SystemExit(128 + signum)
 
@@ -26,6 +31,9 @@ def main(argv=None):
                                      "print the tree's path")
     commands.add_parser("image", help="import the base tree as a podman image; print its name")
     commands.add_parser("selftest", help="prove IPVS NAT and direct routing carry HTTP")
+    cut = commands.add_parser("power-cut", help="sync the guests' disks, then kill them as a "
+                              "power cut would (no shutdown); `up` boots them again")
+    cut.add_argument("guests", nargs="+")
     traffic = commands.add_parser("traffic", help="N fresh connections from the client to each "
                                   "HOST:PORT; print who answered (JSON)")
     traffic.add_argument("-n", type=int, default=30)
@@ -60,6 +68,8 @@ def main(argv=None):
         elif args.command == "selftest":
             from . import selftest
             return selftest.main()
+        elif args.command == "power-cut":
+            lifecycle.power_cut([topo_guest(name) for name in args.guests])
         elif args.command == "traffic":
             from . import topology as topo
             from .run import in_netns, run

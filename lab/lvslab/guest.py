@@ -125,6 +125,10 @@ def personalise(guest):
              "/etc/systemd/system/lab-network.service")
     if guest.group == "lab_real_servers":
         _write(root, "/var/www/html/index.html", guest.name + "\n")
+        # hostfs keeps no file ownership: an error.log lighttpd made becomes root's on the
+        # next boot, and lighttpd (as www-data) then refuses to start. Log to the journal.
+        _write(root, "/etc/lighttpd/conf-enabled/99-lab-errorlog.conf",
+               'server.errorlog-use-syslog = "enable"\n')
         for unit, listen in ECHO_UNITS.items():
             _write(root, f"/etc/systemd/system/{unit}", ECHO_UNIT.format(listen=listen))
             _symlink(root, f"/etc/systemd/system/multi-user.target.wants/{unit}",

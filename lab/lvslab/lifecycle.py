@@ -134,6 +134,31 @@ def _stop_guest(guest):
             network.delete_taps(guest)
 
 
+def power_cut(victims):
+    """What a power cut does to a host: the guest's kernel dies at once, no shutdown runs.
+    The disks are synced first (best effort), as a journalling disk would have them; `up`
+    then cold-boots the guest from its kept overlay, and what comes back is only what it
+    persisted itself. (Also the way out for a guest hung during its own shutdown.)"""
+    for guest in victims:
+        pid = guests.running_pid(guest)
+        if pid is None:
+            continue
+        if guests.ssh_port_open(guest):
+            try:
+                remote.ssh(guest.name, "sync", check=False, timeout=10)
+            except CommandError as exc:
+                say(f"{guest.name}: no sync before the power cut ({exc})")
+        remote.close_master(guest.name)
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        guests.wait_reaped(pid)
+        guests.unmount_overlay(guest)
+        network.delete_taps(guest)
+        say(f"{guest.name}: power cut")
+
+
 def down():
     """Remove every trace of the lab: guests, mounts, namespaces; keep the cached base tree."""
     _check_owner()
