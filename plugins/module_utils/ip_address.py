@@ -160,8 +160,8 @@ def render_record(interface, addresses, up):
     if up:
         lines.append("link set dev %s up\n" % interface)
     for address, prefix, family in addresses:
-        lines.append("address replace %s/%d dev %s%s\n" % (address, prefix, interface,
-                                                          " nodad" if family == "ipv6" else ""))
+        nodad = " nodad" if family == "ipv6" else ""
+        lines.append("address replace %s/%d dev %s%s\n" % (address, prefix, interface, nodad))
     return "".join(lines)
 
 
@@ -312,6 +312,6 @@ def _run_all(run, steps, result, offset):
         if rc != 0:
             done = offset + index
             failed = dict(result, changed=done > 0, applied=result["commands"][:done], rc=rc, stderr=err)
-            raise ApplyError("%s failed (rc=%s): %s; %d of %d commands applied before it. Run the module "
-                             "again to converge." % (command_text(argv), rc, err.strip() or "no message",
-                                                      done, len(result["commands"])), failed)
+            message = "%s failed (rc=%s): %s; %d of %d commands applied before it. Run the module again to converge." % (
+                command_text(argv), rc, err.strip() or "no message", done, len(result["commands"]))
+            raise ApplyError(message, failed)
