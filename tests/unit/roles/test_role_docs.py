@@ -8,7 +8,9 @@ import pytest
 import yaml
 
 ROLES = Path(__file__).resolve().parents[3] / "roles"
-SHARED = {"lvs_cluster"}   # the one description both roles read; no default on purpose
+# the one description both roles read, and the per-host address the filter also reads
+# (unset means ansible_host): no defaults on purpose
+SHARED = {"lvs_cluster", "real_server_address"}
 
 
 def role_names():
