@@ -23,7 +23,8 @@ def split_target(text):
 def ask(host, port, timeout):
     with socket.create_connection((host, port), timeout=timeout) as conn:
         if port == 80:
-            conn.sendall(b"GET / HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n" % host.encode())
+            name = "[%s]" % host if ":" in host else host   # an IPv6 Host header is bracketed
+            conn.sendall(b"GET / HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n" % name.encode())
             data = b""
             while True:
                 chunk = conn.recv(4096)

@@ -164,17 +164,22 @@ class Cluster(object):
 
     # --- what the real_server role applies on one host ---------------------------
 
-    def real_server(self, address):
-        """What the real server with this address carries: VIPs by forwarding method and
-        the NAT gateway (the routers' floating NAT address) when it serves a NAT service."""
+    def real_server(self, addresses):
+        """What the real server with these addresses (one, or a list: a dual-stack host)
+        carries: VIPs by forwarding method and the NAT gateway (the routers' floating NAT
+        address) when it serves a NAT service."""
+        if not isinstance(addresses, (list, tuple)):
+            addresses = [addresses]
+        addresses = [_checked(parse_address, "real_server_address", text)[0] for text in addresses]
         view = {"dr_vips": set(), "tun_vips": set(), "nat_gateway": None, "services": []}
-        family = "ipv6" if ":" in address else "ipv4"
         for service in self.services:
-            if not any(server["address"] == address for server in service["real_servers"]):
+            served = [server["family"] for server in service["real_servers"]
+                      if server["address"] in addresses]
+            if not served:
                 continue
             view["services"].append(service["name"])
-            # IPVS sends a real server only the traffic of VIPs of its own family
-            vips = [vip for vip in service["vips"] if (":" in vip) == (family == "ipv6")]
+            # IPVS sends a real server only the traffic of VIPs of the family it serves with
+            vips = [vip for vip in service["vips"] if ("ipv6" if ":" in vip else "ipv4") in served]
             if service["forwarding"] == "dr":
                 view["dr_vips"].update(vips)
             elif service["forwarding"] == "tun":
@@ -216,22 +221,39 @@ def _port_set(pairs):
     return ports
 
 
-def _real_server(path, entry, service, hosts):
-    """A real server entry: its address (from the inventory for host=), port, weight."""
+def _host_addresses(path, host, hosts, families):
+    """The addresses of an inventory host that a service of these families can use: its
+    real_server_address is one address, or a list (a dual-stack host: one per family)."""
+    if host not in hosts:
+        _fail("%s.host" % path, host, "is not a host of the inventory")
+    given = hosts[host]
+    if not given:
+        _fail("%s.host" % path, host,
+              "has no address: set real_server_address (or ansible_host) for it")
+    parsed = [_checked(parse_address, "%s.host" % path, text)
+              for text in (given if isinstance(given, (list, tuple)) else [given])]
+    usable = [(address, family) for address, family in parsed if family in families]
+    if not usable:
+        _fail("%s.host" % path, host, "has no %s address (it has %s): list one in its "
+              "real_server_address" % ("/".join(families), ", ".join(a for a, _f in parsed)))
+    return usable
+
+
+def _real_servers(path, entry, service, hosts):
+    """A real server entry: one real server per address (a host of a dual-stack mark
+    serves with each family's address), with its port, weight, thresholds."""
     _known_keys(path, entry, REAL_SERVER_KEYS)
     host, address = entry.get("host"), entry.get("address")
     if (host is None) == (address is None):
         _fail(path, entry, "give exactly one of host (an inventory host) or address")
     if host is not None:
-        if host not in hosts:
-            _fail("%s.host" % path, host, "is not a host of the inventory")
-        address = hosts[host]
-        if address is None:
-            _fail("%s.host" % path, host,
-                  "has no address: set real_server_address (or ansible_host) for it")
-        address, family = _checked(parse_address, "%s.host" % path, address)
+        found = _host_addresses(path, host, hosts, service["families"])
     else:
-        address, family = _checked(parse_address, "%s.address" % path, address)
+        found = [_checked(parse_address, "%s.address" % path, address)]
+    return [_real_server(path, entry, service, host, address, family) for address, family in found]
+
+
+def _real_server(path, entry, service, host, address, family):
     port = entry.get("port")
     if port is not None:
         port = _checked(parse_port, "%s.port" % path, port, 1)
@@ -333,17 +355,17 @@ def _service(path, entry, routers, hosts):
     seen = {}
     for index, server_entry in enumerate(servers):
         server_path = "%s.real_servers[%d]" % (path, index)
-        server = _real_server(server_path, server_entry, service, hosts)
-        if server["family"] not in service["families"]:
-            _fail(server_path, server["address"],
-                  "is %s but the service's VIPs are %s: IPVS cannot mix address families"
-                  % (server["family"], "/".join(service["families"])))
-        ident = (server["address"], server["ipvs"].get("port"))
-        if ident in seen:
-            _fail(server_path, server["address"],
-                  "is listed twice for this service (also real_servers[%d])" % seen[ident])
-        seen[ident] = index
-        service["real_servers"].append(server)
+        for server in _real_servers(server_path, server_entry, service, hosts):
+            if server["family"] not in service["families"]:
+                _fail(server_path, server["address"],
+                      "is %s but the service's VIPs are %s: IPVS cannot mix address families"
+                      % (server["family"], "/".join(service["families"])))
+            ident = (server["address"], server["ipvs"].get("port"))
+            if ident in seen:
+                _fail(server_path, server["address"],
+                      "is listed twice for this service (also real_servers[%d])" % seen[ident])
+            seen[ident] = index
+            service["real_servers"].append(server)
     return service
 
 

@@ -166,8 +166,10 @@ BAD = [
      "lvs_cluster.services[0].real_servers[0].upper_threshold=70000: must be between 0 and 65535"),
     ("a dr port remap", with_change(("services", 1, "real_servers", 0, "port"), 8080),
      "lvs_cluster.services[1].real_servers[0].port=8080: only NAT can send to another port"),
-    ("families mixed", with_change(("services", 0, "real_servers", 1), {"host": "rs6"}),
+    ("families mixed", with_change(("services", 0, "real_servers", 1), {"address": "2001:db8:51::21"}),
      "lvs_cluster.services[0].real_servers[1]='2001:db8:51::21': is ipv6 but the service's VIPs are ipv4"),
+    ("a host without an address of the service's family", with_change(("services", 0, "real_servers", 1), {"host": "rs6"}),
+     "lvs_cluster.services[0].real_servers[1].host='rs6': has no ipv4 address (it has 2001:db8:51::21)"),
     ("a persistence netmask wider than IPv4 allows",
      with_change(("services", 1, "persistence", "netmask"), "33"),
      "lvs_cluster.services[1].persistence.netmask='33': must be between 1 and 32"),
@@ -218,3 +220,18 @@ def test_the_reference_documents_every_key():
     reference = (Path(__file__).resolve().parents[4] / "docs" / "cluster-model.md").read_text()
     for key in cluster_model.ROUTER_KEYS + cluster_model.SERVICE_KEYS + cluster_model.REAL_SERVER_KEYS:
         assert "`%s`" % key in reference, key
+
+
+def test_a_dual_stack_host_serves_each_family_of_a_mark_with_its_own_address():
+    hosts = dict(HOSTS, rs1=["198.51.100.21", "2001:DB8:51::31"])
+    cluster = load(CLUSTER, hosts)
+    bundle = [entry for entry in cluster.ipvs_services() if entry.get("fwmark") == 80]
+    by_family = dict((entry["family"], [d["address"] for d in entry["destinations"]]) for entry in bundle)
+    assert by_family == {"ipv4": ["198.51.100.21", "198.51.100.23"], "ipv6": ["2001:db8:51::31", "2001:db8:51::21"]}
+    # the host carries the VIPs of both families; an IPv4-only host only the IPv4 one
+    view = cluster.real_server(["198.51.100.21", "2001:db8:51::31"])
+    assert view["dr_vips"] == ["192.0.2.20", "2001:db8:2::20"]
+    assert cluster.real_server("198.51.100.23")["dr_vips"] == ["192.0.2.20"]
+    # a NAT service (IPv4) uses only the host's IPv4 address
+    web = [entry for entry in cluster.ipvs_services() if entry.get("port") == 80][0]
+    assert [d["address"] for d in web["destinations"]] == ["198.51.100.21", "198.51.100.22"]
