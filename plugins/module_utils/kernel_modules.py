@@ -30,8 +30,8 @@ def canonical(name):
 
 
 def validate(names):
-    if not isinstance(names, list) or not names:
-        fail("names", names, "must be a non-empty list of module names")
+    if not isinstance(names, list):
+        fail("names", names, "must be a list of module names")
     result = []
     for index, name in enumerate(names):
         if not isinstance(name, str) or not _NAME.match(name):

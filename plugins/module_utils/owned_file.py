@@ -28,6 +28,11 @@ def read(path):
 
 
 def replace(path, text, mode=0o644):
+    """Replace the file by text; text None removes it."""
+    if text is None:
+        if os.path.exists(path):
+            os.unlink(path)
+        return
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
         raise CommandError("path=%r: its directory does not exist" % path)

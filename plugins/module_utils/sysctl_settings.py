@@ -34,8 +34,8 @@ def normalise_value(value):
 
 def validate(settings, comments):
     """[(key, value, comment or None)] in the given order; ValidationError on a bad entry."""
-    if not isinstance(settings, dict) or not settings:
-        fail("settings", settings, "must be a non-empty dictionary of key: value")
+    if not isinstance(settings, dict):
+        fail("settings", settings, "must be a dictionary of key: value")
     entries = []
     for key, value in settings.items():
         if not isinstance(key, str) or not _KEY.match(key):

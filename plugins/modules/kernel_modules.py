@@ -23,7 +23,9 @@ author:
   - lvs.cluster maintainers (@lvs-cluster)
 options:
   names:
-    description: The modules, for example V(ip_vs), V(ip_vs_wrr), V(ip_vs_ftp).
+    description:
+      - The modules, for example V(ip_vs), V(ip_vs_wrr), V(ip_vs_ftp).
+      - An empty list removes the file (nothing is unloaded).
     type: list
     elements: str
     required: true
@@ -117,7 +119,7 @@ def main():
         names = km.validate(params["names"])
         absent = km.missing(names, _loaded())
         current_text = owned_file.read(params["path"])
-        wanted_text = km.render_file(names, HEADER)
+        wanted_text = km.render_file(names, HEADER) if names else None
         file_changed = current_text != wanted_text
         commands = [command_text(km.load_argv(absent))] if absent else []
         result = dict(changed=bool(absent) or file_changed, loaded=absent,

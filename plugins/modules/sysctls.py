@@ -28,6 +28,7 @@ options:
       - Parameter name (as C(sysctl) spells it, for example V(net.ipv4.ip_forward)) to value.
       - A parameter the kernel does not have is an error naming it (load the module that
         provides it first, for example C(ip_vs) for C(net.ipv4.vs.*)).
+      - An empty dictionary removes the file (live values stay as they are).
     type: dict
     required: true
   comments:
@@ -123,10 +124,10 @@ def main():
     def work():
         entries = sysctl.validate(params["settings"], params["comments"])
         run = command_runner(module)
-        live = sysctl.parse_live(entries, *run(sysctl.read_argv(entries)))
+        live = sysctl.parse_live(entries, *run(sysctl.read_argv(entries))) if entries else {}
         changes = sysctl.changed_live(entries, live)
         current_text = owned_file.read(params["path"])
-        wanted_text = sysctl.render_file(entries, HEADER)
+        wanted_text = sysctl.render_file(entries, HEADER) if entries else None
         file_changed = current_text != wanted_text
         commands = [command_text(sysctl.write_argv(changes))] if changes else []
         result = dict(changed=bool(changes) or file_changed, file_changed=file_changed,
@@ -143,7 +144,7 @@ def main():
                 raise ApplyError("%s failed (rc=%s): %s" % (commands[0], rc, err.strip()),
                                  dict(result, changed=False, applied=[], rc=rc, stderr=err))
         if file_changed:
-            owned_file.replace(params["path"], wanted_text)
+            owned_file.replace(params["path"], wanted_text)   # None: removed
         return result
 
     module.exit_json(**result_or_fail(module, work))

@@ -56,7 +56,7 @@ def test_sysctls_unknown_key_is_named_and_nothing_written(tmp_path):
     assert not (tmp_path / "60-lvs.conf").exists()
 
 
-@pytest.mark.parametrize("settings", [{}, {"bad key": 1}, {"net.ipv4.ip_forward": "1\n0"}])
+@pytest.mark.parametrize("settings", [[], {"bad key": 1}, {"net.ipv4.ip_forward": "1\n0"}])
 def test_sysctls_bad_input_runs_nothing(tmp_path, settings):
     runner = FakeRunner({})
     result = run_module(sysctls, {"settings": settings, "path": str(tmp_path / "x.conf")}, runner)
@@ -104,3 +104,18 @@ def test_kernel_modules_refused_load_and_bad_names(tmp_path, loaded):
     assert result["failed"] and result["rc"] == 1 and "ip_vs_nope" in result["stderr"]
     bad = run_module(kernel_modules, {"names": ["ip vs"], "path": str(tmp_path / "x")}, FakeRunner({}))
     assert bad["failed"] and bad["msg"].startswith("names[0]='ip vs'")
+
+
+def test_empty_lists_remove_the_files(tmp_path, loaded):
+    path = tmp_path / "lvs.conf"
+    path.write_text("# old\nipip\n")
+    result = run_module(kernel_modules, {"names": [], "path": str(path)}, FakeRunner({}))
+    assert result["changed"] and result["commands"] == [] and not path.exists()
+    assert not run_module(kernel_modules, {"names": [], "path": str(path)}, FakeRunner({}))["changed"]
+    conf = tmp_path / "60.conf"
+    conf.write_text("net.ipv4.conf.all.rp_filter = 0\n")
+    runner = FakeRunner({})
+    result = run_module(sysctls, {"settings": {}, "path": str(conf)}, runner, check_mode=True)
+    assert result["changed"] and conf.exists() and runner.calls == []
+    result = run_module(sysctls, {"settings": {}, "path": str(conf)}, runner)
+    assert result["changed"] and not conf.exists() and runner.calls == []
