@@ -15,7 +15,7 @@ __metaclass__ = type
 import os
 import tempfile
 
-from ansible_collections.lvs.cluster.plugins.module_utils.command import CommandError
+from ansible_collections.lvs.cluster.plugins.module_utils.command import ApplyError, CommandError, command_text
 
 
 def read(path):
@@ -50,3 +50,17 @@ def replace(path, text, mode=0o644):
 
 def header_lines(header):
     return ["# %s" % line for line in header.splitlines()]
+
+
+def apply(run, argv, path, text, result):
+    """The live change (argv, or None for none), then the boot file (text; None removes it):
+    the file is written only once the kernel took the change, so a refused change leaves
+    the boot state as it was. Raises ApplyError with rc and stderr."""
+    if argv:
+        rc, _out, err = run(argv)
+        if rc != 0:
+            raise ApplyError("%s failed (rc=%s): %s" % (command_text(argv), rc, err.strip()),
+                             dict(result, changed=False, applied=[], rc=rc, stderr=err))
+    if result["file_changed"]:
+        replace(path, text)
+    return result

@@ -91,7 +91,6 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lvs.cluster.plugins.module_utils import kernel_modules as km, owned_file
 from ansible_collections.lvs.cluster.plugins.module_utils.command import (
-    ApplyError,
     command_runner,
     command_text,
     result_or_fail,
@@ -130,14 +129,8 @@ def main():
                               "after": _diff_text(wanted_text, names)}
         if module.check_mode:
             return result
-        if absent:
-            rc, _out, err = command_runner(module)(km.load_argv(absent))
-            if rc != 0:
-                raise ApplyError("%s failed (rc=%s): %s" % (commands[0], rc, err.strip()),
-                                 dict(result, changed=False, applied=[], rc=rc, stderr=err))
-        if file_changed:
-            owned_file.replace(params["path"], wanted_text)
-        return result
+        return owned_file.apply(command_runner(module), km.load_argv(absent) if absent else None,
+                                params["path"], wanted_text, result)
 
     module.exit_json(**result_or_fail(module, work))
 

@@ -100,7 +100,6 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lvs.cluster.plugins.module_utils import owned_file, sysctl_settings as sysctl
 from ansible_collections.lvs.cluster.plugins.module_utils.command import (
-    ApplyError,
     command_runner,
     command_text,
     result_or_fail,
@@ -138,14 +137,8 @@ def main():
                               "after": _diff_text(wanted_text, dict(live, **dict(changes)), keys)}
         if module.check_mode:
             return result
-        if changes:
-            rc, _out, err = run(sysctl.write_argv(changes))
-            if rc != 0:
-                raise ApplyError("%s failed (rc=%s): %s" % (commands[0], rc, err.strip()),
-                                 dict(result, changed=False, applied=[], rc=rc, stderr=err))
-        if file_changed:
-            owned_file.replace(params["path"], wanted_text)   # None: removed
-        return result
+        return owned_file.apply(run, sysctl.write_argv(changes) if changes else None,
+                                params["path"], wanted_text, result)
 
     module.exit_json(**result_or_fail(module, work))
 
