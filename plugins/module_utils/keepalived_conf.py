@@ -338,8 +338,8 @@ def _virtual_servers(out, cluster, send_expect_helper):
             if sorry is not None and sorry["family"] == family:
                 port = sorry["port"] if sorry["port"] is not None else (
                     None if service["fwmark"] is not None else entry["port"])
-                out.line("sorry_server %s%s" % (sorry["address"],
-                                                 "" if port is None else " %d" % port))
+                out.line("sorry_server %s%s"
+                         % (sorry["address"], "" if port is None else " %d" % port))
             for server in service["real_servers"]:
                 if server["family"] != family:
                     continue
@@ -386,8 +386,8 @@ def render(cluster, router_host, addresses_of_hosts, secret=None, script_user=DE
                            % (router_host, ", ".join(routers or []) or "none given"))
     if not isinstance(script_user, str) or not _USER.match(script_user) or script_user == "root":
         raise ClusterError("script_user=%r: must be a non-root user name" % (script_user,))
-    if not isinstance(send_expect_helper, str) or not re.match(r"^/[A-Za-z0-9._+@/-]+$",
-                                                                send_expect_helper):
+    if not isinstance(send_expect_helper, str) or \
+            not re.match(r"^/[A-Za-z0-9._+@/-]+$", send_expect_helper):
         try:
             fail("send_expect_helper", send_expect_helper, "must be a plain absolute path")
         except ValidationError as error:

@@ -44,8 +44,8 @@ S0 = ("services", 0)
 HC0 = S0 + ("health_check",)
 
 
-def with_change(path, value, base=HA):
-    description = copy.deepcopy(base)
+def with_change(path, value, base=None):
+    description = copy.deepcopy(HA if base is None else base)
     target = description
     for key in path[:-1]:
         target = target[key]

@@ -100,12 +100,14 @@ def value(tree, keyword):
     return found[0]
 
 
-def rendered(description=HA, router="router1", hosts=HOSTS, routers=ROUTERS, **options):
-    return render(load(description, hosts, routers), router, ADDRESSES, **options)
+def rendered(description=None, router="router1", hosts=None, routers=None, **options):
+    cluster = load(HA if description is None else description, HOSTS if hosts is None else hosts,
+                   ROUTERS if routers is None else routers)
+    return render(cluster, router, ADDRESSES, **options)
 
 
-def changed(path, new, base=HA):
-    description = copy.deepcopy(base)
+def changed(path, new, base=None):
+    description = copy.deepcopy(HA if base is None else base)
     target = description
     for key in path[:-1]:
         target = target[key]
@@ -448,8 +450,8 @@ def test_keepalived_accepts_the_examples_and_refuses_a_broken_file(tmp_path):
     texts = {}
     for name, vrid in (("nat", 51), ("dr", 52), ("tun", 53)):
         for owner in ("keepalived", "static"):
-            description = example(name, ipvs_owner=owner, vrrp={"virtual_router_id": vrid,
-                                                                 "unicast_peers": True})
+            vrrp = {"virtual_router_id": vrid, "unicast_peers": True}
+            description = example(name, ipvs_owner=owner, vrrp=vrrp)
             text = render(load(description, hosts, ROUTERS), "router1", ADDRESSES)
             texts["%s-%s" % (name, owner)] = for_config_test(text)
     everything = render(load(HA, HOSTS, ROUTERS), "router2", ADDRESSES)
