@@ -194,10 +194,10 @@ def test_no_preemption():
 
 def test_vrrp2_authenticates_with_the_secret_and_vrrp3_has_none():
     v2 = changed(("routers", "vrrp"), {"virtual_router_id": 51, "version": 2})
-    tree = parse(rendered(v2, secret="pa#s!"))
+    tree = parse(rendered(v2, secret="p{#'}!"))
     for name in ("lvs_public", "lvs_private"):
         auth = block(block(tree, "vrrp_instance %s" % name), "authentication")
-        assert lines(auth) == ["auth_type PASS", 'auth_pass "pa#s!"']
+        assert lines(auth) == ["auth_type PASS", 'auth_pass "p{#\'}!"']
     assert blocks(block(parse(rendered(v2)), "vrrp_instance lvs_public"), "authentication") == []
     assert blocks(block(parse(rendered()), "vrrp_instance lvs_public"), "authentication") == []
     with pytest.raises(ClusterError) as caught:
@@ -458,7 +458,15 @@ def test_keepalived_accepts_the_examples_and_refuses_a_broken_file(tmp_path):
     texts["everything"] = for_config_test(everything)
     v2 = changed(("routers", "vrrp"), {"virtual_router_id": 51, "version": 2})
     texts["vrrp2"] = for_config_test(render(load(v2, HOSTS, ROUTERS), "router1", ADDRESSES,
-                                            secret="pa#s!"))
+                                            secret="p{#'}!"))
+    ipv6 = {"routers": {"public_interface": "vec1", "ipvs_owner": "keepalived",
+                        "vrrp": {"virtual_router_id": 54, "advert_interval": 0.1}},
+            "services": [{"name": "web6", "vip": "2001:db8:2::10", "port": 80, "scheduler": "sh",
+                          "scheduler_flags": ["sh-port"], "persistence": {"timeout": 60, "ipv6_netmask": 64},
+                          "health_check": {"type": "http", "path": "/", "status_codes": [200, 204]},
+                          "sorry_server": {"address": "2001:db8:51::99"},
+                          "real_servers": [{"host": "rs1"}, {"host": "rs2", "weight": 0}]}]}
+    texts["ipv6"] = for_config_test(render(load(ipv6, hosts, ROUTERS), "router2", ADDRESSES))
     # what the model refuses, written past it: keepalived refuses it too
     texts["broken"] = texts["nat-keepalived"].replace("advert_int 1", "advert_int 0.005")
     outcome = keepalived_test(tmp_path, texts)
