@@ -31,7 +31,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 try:
     from urllib.parse import quote as _percent
@@ -170,7 +170,7 @@ def _address(path, text, family):
 
 def _seconds_ceiling(text):
     number = Decimal(text)
-    whole = int(number.to_integral_value(rounding="ROUND_CEILING"))
+    whole = int(number.to_integral_value(rounding=ROUND_CEILING))
     return max(whole, 1)
 
 

@@ -386,3 +386,15 @@ def test_the_private_instance_clashes_on_a_shared_segment_too():
     assert str(caught.value).startswith(
         "lvs_cluster.routers.vrrp.private_virtual_router_id=51: cluster b's private VRRP "
         "instance uses it on 198.51.100.0/24, where cluster a's private instance"), str(caught.value)
+
+
+def test_the_reference_documents_every_new_key():
+    from pathlib import Path
+
+    from ansible_collections.lvs.cluster.plugins.module_utils import cluster_model
+
+    reference = (Path(__file__).resolve().parents[4] / "docs" / "cluster-model.md").read_text()
+    for key in (cluster_model.VRRP_KEYS + cluster_model.SYNC_KEYS + cluster_model.HEALTH_CHECK_KEYS
+                + cluster_model.SORRY_SERVER_KEYS + cluster_model.IPVS_OWNERS
+                + cluster_model.VRRP_SECRET_KEYS + (cluster_model.SECRET_VARIABLE,)):
+        assert "`%s`" % key in reference, key
