@@ -1,8 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: lvs.cluster contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The cluster model on the controller: lvs_cluster | lvs.cluster.cluster_router(hostvars)
-and lvs_cluster | lvs.cluster.cluster_real_server(hostvars, inventory_hostname).
+"""The cluster model on the controller: lvs_cluster | lvs.cluster.cluster_router(hostvars),
+lvs_cluster | lvs.cluster.cluster_real_server(hostvars, inventory_hostname),
+lvs_cluster | lvs.cluster.cluster_keepalived_conf(hostvars, groups['lvs_routers'],
+inventory_hostname) (with keepalived_conf_for_test for `keepalived -t`) and
+lvs_cluster | lvs.cluster.cluster_router_interfaces(hostvars, groups['lvs_routers'],
+inventory_hostname).
 
 Both validate the whole description first (plugins/module_utils/cluster_model.py) and fail
 naming the bad variable and its value, so a play that starts with them changes nothing
@@ -16,7 +20,14 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import (
     ClusterError,
+    check_router_interfaces,
     load,
+)
+from ansible_collections.lvs.cluster.plugins.module_utils.keepalived_conf import (
+    DEFAULT_SCRIPT_USER,
+    DEFAULT_SEND_EXPECT_HELPER,
+    for_config_test,
+    render as render_keepalived,
 )
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import render_rules_file
 from ansible_collections.lvs.cluster.plugins.module_utils.router_nftables import render as render_nftables
@@ -47,11 +58,42 @@ def _addresses(description, hostvars):
                 for name in _referenced_hosts(description) if name in hostvars)
 
 
-def _load(description, hostvars):
+def _load(description, hostvars, routers=None):
     try:
-        return load(description, _addresses(description, hostvars))
+        return load(description, _addresses(description, hostvars),
+                    None if routers is None else list(routers))
     except ClusterError as error:
         raise AnsibleFilterError("the cluster description is wrong: %s" % error)
+
+
+def _interface_facts(hostvars, host, name):
+    """ansible_facts of one interface of a host (Ansible writes - and : in names as _)."""
+    facts = (hostvars[host].get("ansible_facts") or {}) if host in hostvars else {}
+    return facts.get(name) or facts.get(name.replace("-", "_").replace(":", "_")) or {}
+
+
+def _instance_address(facts, family):
+    if family == "ipv4":
+        return (facts.get("ipv4") or {}).get("address")
+    for entry in facts.get("ipv6") or []:
+        if entry.get("scope") not in ("link", "host"):
+            return entry.get("address")
+    return None
+
+
+def _vrrp_addresses(cluster, hostvars, routers):
+    """{router: {"public": address, "private": address}}: each router's own address, of
+    the instance's family, on the public and private interface (from its facts)."""
+    addresses = {}
+    for host in routers:
+        own = {}
+        for instance, family in cluster.routers["vrrp_families"].items():
+            interface = cluster.routers["%s_interface" % instance]
+            address = _instance_address(_interface_facts(hostvars, host, interface), family)
+            if address:
+                own[instance] = address
+        addresses[host] = own
+    return addresses
 
 
 def _router_interfaces(cluster):
@@ -78,6 +120,36 @@ def cluster_router(description, hostvars):
     }
 
 
+def cluster_keepalived_conf(description, hostvars, routers, host, secret=None,
+                            script_user=DEFAULT_SCRIPT_USER,
+                            send_expect_helper=DEFAULT_SEND_EXPECT_HELPER):
+    cluster = _load(description, hostvars, routers)
+    try:
+        return render_keepalived(cluster, host, _vrrp_addresses(cluster, hostvars, routers),
+                                 secret=secret, script_user=script_user,
+                                 send_expect_helper=send_expect_helper)
+    except ClusterError as error:       # never shows the secret: the message says (hidden)
+        raise AnsibleFilterError("keepalived.conf of %s: %s" % (host, error))
+
+
+def keepalived_conf_for_test(text):
+    try:
+        return for_config_test(text)
+    except ValueError as error:
+        raise AnsibleFilterError("keepalived_conf_for_test: %s" % error)
+
+
+def cluster_router_interfaces(description, hostvars, routers, host):
+    cluster = _load(description, hostvars, routers)
+    facts = (hostvars[host].get("ansible_facts") or {}) if host in hostvars else {}
+    interfaces = dict((name, _interface_facts(hostvars, host, name))
+                      for name in facts.get("interfaces") or [])
+    try:
+        return check_router_interfaces(cluster, host, interfaces)
+    except ClusterError as error:
+        raise AnsibleFilterError("the cluster description is wrong: %s" % error)
+
+
 def cluster_real_server(description, hostvars, host):
     cluster = _load(description, hostvars)
     address = _address_of(hostvars, host) if host in hostvars else None
@@ -89,4 +161,7 @@ def cluster_real_server(description, hostvars, host):
 
 class FilterModule(object):
     def filters(self):
-        return {"cluster_router": cluster_router, "cluster_real_server": cluster_real_server}
+        return {"cluster_router": cluster_router, "cluster_real_server": cluster_real_server,
+                "cluster_keepalived_conf": cluster_keepalived_conf,
+                "keepalived_conf_for_test": keepalived_conf_for_test,
+                "cluster_router_interfaces": cluster_router_interfaces}

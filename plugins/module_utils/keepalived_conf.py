@@ -1,0 +1,417 @@
+# -*- coding: utf-8 -*-
+# Copyright: lvs.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""keepalived.conf of one router, from a validated cluster (cluster_model.load).
+
+    render(cluster, "router1", {"router1": {"public": "192.0.2.2", ...}, ...}, secret=None)
+
+One file, the same text for the same input (no dates, sorted where order is not meaning):
+
+- global_defs: router_id, enable_script_security, script_user (the check and notify
+  programs never run as root), the GARP/NA intervals, lvs_sync_daemon following the
+  public VRRP instance when connection sync is on;
+- vrrp_sync_group ``lvs_cluster`` holding the public (VIPs) and private (NAT address)
+  instances, so that they move together; every router starts BACKUP and the priorities
+  elect the master;
+- in ``ipvs_owner: keepalived`` mode, one virtual_server per IPVS service (a mark with
+  VIPs of both families is two, as in the IPVS table) with its real servers and their
+  checks (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK).
+
+Syntax: keepalived 2.2.7 (Debian 12), keepalived.conf(5). Every string from the
+inventory is written in double quotes, and the model refuses what a quoted string cannot
+carry (a quote, a backslash, a control character: lib/parser.c ends the string, escapes
+or continues the line on them); _quote() refuses them again here. Programs get their
+arguments as separate words: no shell ever parses a string built from inventory values.
+
+Pure logic: standard library only, no AnsibleModule, Python 3.8 syntax.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+from decimal import ROUND_CEILING, Decimal
+
+try:
+    from urllib.parse import quote as _percent
+except ImportError:  # pragma: no cover - Python 2 targets never render
+    from urllib import quote as _percent
+
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import (
+    SECRET_VARIABLE,
+    ClusterError,
+    _ipvs_entries,
+)
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import normalise_netmask
+from ansible_collections.lvs.cluster.plugins.module_utils.validation import (
+    ValidationError,
+    address as parse_address,
+    address_sort_key,
+    fail,
+)
+
+DEFAULT_SCRIPT_USER = "keepalived_script"
+# where the router role installs send_expect_check.py (this collection's send/expect
+# checker: keepalived 2.2.7 has none for TCP)
+DEFAULT_SEND_EXPECT_HELPER = "/usr/local/libexec/lvs-cluster/send-expect-check"
+PUBLIC_INSTANCE = "lvs_public"
+PRIVATE_INSTANCE = "lvs_private"
+SYNC_GROUP = "lvs_cluster"
+METHODS = {"nat": "NAT", "dr": "DR", "tun": "TUN"}
+CHECKERS = {"tcp": "TCP_CHECK", "http": "HTTP_GET", "https": "SSL_GET",
+            "send_expect": "MISC_CHECK", "program": "MISC_CHECK"}
+# what send/expect text keeps as it is; everything else is %XX (UTF-8), so the argument
+# has no space, quote, backslash, '#', '!', '{', '}' or '$' for keepalived's parser
+_PERCENT_SAFE = "/:.,=+@"
+_UNQUOTABLE = re.compile(r'["\\\x00-\x1f\x7f]')
+_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+_SECRET = re.compile(r"^[!#-\[\]-~]{1,8}$")     # printable ASCII but space, " and \
+
+
+def _quote(text):
+    """text in double quotes; a value the quotes cannot hold is refused (defence in depth:
+    the model refuses it first, with the variable's path)."""
+    text = "%s" % text
+    if _UNQUOTABLE.search(text):
+        raise ClusterError("keepalived.conf=%r: cannot be quoted safely" % text)
+    return '"%s"' % text
+
+
+def _script(words):
+    """A program and its arguments as keepalived's script keywords take them: one quoted
+    string that keepalived splits at spaces (lib/notify.c); each word is checked to have
+    no space, quote, backslash or control character, so the split gives back the words."""
+    for word in words:
+        if not word or re.search(r"[\s'\"\\\x00-\x1f\x7f]", word):
+            raise ClusterError("keepalived.conf=%r: a program argument must be one plain word"
+                               % word)
+    return _quote(" ".join(words))
+
+
+def encode_text(text):
+    """send/expect text as one safe word (percent-encoding of its UTF-8 bytes)."""
+    return _percent(text.encode("utf-8"), safe=_PERCENT_SAFE)
+
+
+class _Writer(object):
+    def __init__(self):
+        self.lines = []
+        self.depth = 0
+
+    def line(self, text=""):
+        self.lines.append(("    " * self.depth + text) if text else "")
+
+    def open(self, text):
+        self.line("%s {" % text)
+        self.depth += 1
+
+    def close(self):
+        self.depth -= 1
+        self.line("}")
+
+    def text(self):
+        return "\n".join(self.lines) + "\n"
+
+
+def _checked_secret(secret, version):
+    if secret is None or secret == "":
+        return None
+    if version != 2:
+        raise ClusterError("%s=(hidden): VRRPv3 has no authentication; the secret is only for "
+                           "routers.vrrp.version: 2 (leave it empty)" % SECRET_VARIABLE)
+    if not isinstance(secret, str) or not _SECRET.match(secret):
+        raise ClusterError("%s=(hidden): must be 1 to 8 printable ASCII characters without "
+                           "spaces, quotes or backslashes (VRRPv2 carries 8 bytes)"
+                           % SECRET_VARIABLE)
+    return secret
+
+
+def _own_addresses(addresses_of_hosts, host):
+    given = (addresses_of_hosts or {}).get(host) or {}
+    if not isinstance(given, dict):
+        raise ClusterError("addresses_of_hosts.%s=%r: must be {public: address, private: "
+                           "address}" % (host, given))
+    return given
+
+
+def _unicast(cluster, router_host, addresses_of_hosts, instance, family):
+    """(source address or None, [peer addresses]) of one VRRP instance, or None (multicast)."""
+    peers_setting = cluster.routers["vrrp"]["unicast_peers"]
+    if not peers_setting:
+        return None
+    source = _own_addresses(addresses_of_hosts, router_host).get(instance)
+    if source is not None:
+        source = _address("addresses_of_hosts.%s.%s" % (router_host, instance), source, family)
+    if peers_setting is True:
+        peers = []
+        for host in cluster.routers["hosts"]:
+            if host == router_host:
+                continue
+            given = _own_addresses(addresses_of_hosts, host).get(instance)
+            if given is None:
+                raise ClusterError("addresses_of_hosts.%s.%s=None: unicast_peers: true needs "
+                                   "every router's %s address" % (host, instance, instance))
+            peers.append(_address("addresses_of_hosts.%s.%s" % (host, instance), given, family))
+        if source is None:
+            raise ClusterError("addresses_of_hosts.%s.%s=None: unicast_peers: true needs this "
+                               "router's own %s address" % (router_host, instance, instance))
+    else:
+        peers = [peer for peer in peers_setting[instance] if peer != source]
+    return source, sorted(set(peers), key=address_sort_key)
+
+
+def _address(path, text, family):
+    try:
+        return parse_address(path, text, family)[0]
+    except ValidationError as error:
+        raise ClusterError(str(error))
+
+
+def _seconds_ceiling(text):
+    number = Decimal(text)
+    whole = int(number.to_integral_value(rounding=ROUND_CEILING))
+    return max(whole, 1)
+
+
+def _global_defs(out, cluster, router_host, script_user):
+    vrrp, sync = cluster.routers["vrrp"], cluster.routers["sync"]
+    out.open("global_defs")
+    out.line("router_id %s" % _quote(router_host))
+    # check and notify programs run as script_user, and keepalived refuses any of them a
+    # non-root user could replace
+    out.line("enable_script_security")
+    out.line("script_user %s" % script_user)
+    if vrrp is not None:
+        if vrrp["garp_interval"] is not None:
+            out.line("vrrp_garp_interval %s" % vrrp["garp_interval"])
+        if vrrp["gna_interval"] is not None:
+            out.line("vrrp_gna_interval %s" % vrrp["gna_interval"])
+        if sync["enabled"]:
+            # the sync daemon's master/backup role follows this instance's state
+            out.line("lvs_sync_daemon %s inst %s id %d"
+                     % (sync["interface"], PUBLIC_INSTANCE, sync["sync_id"]))
+    out.close()
+
+
+def _instances(cluster):
+    """[(name, interface, vrid, family, [addresses with prefix])] of the VRRP instances."""
+    routers = cluster.routers
+    addresses = cluster.router_addresses()
+    instances = [(PUBLIC_INSTANCE, routers["public_interface"],
+                  routers["vrrp"]["virtual_router_id"], routers["vrrp_families"]["public"],
+                  addresses["public"])]
+    if addresses["private"]:
+        instances.append((PRIVATE_INSTANCE, routers["private_interface"],
+                          routers["vrrp"]["private_virtual_router_id"],
+                          routers["vrrp_families"]["private"], addresses["private"]))
+    return instances
+
+
+def _vrrp(out, cluster, router_host, addresses_of_hosts, secret):
+    vrrp = cluster.routers["vrrp"]
+    instances = _instances(cluster)
+    grouped = len(instances) > 1
+    if grouped:
+        out.line()
+        out.open("vrrp_sync_group %s" % SYNC_GROUP)
+        out.open("group")
+        for name, _interface, _vrid, _family, _addresses in instances:
+            out.line(name)
+        out.close()
+        if vrrp["notify"]:
+            out.line("notify %s" % _script([vrrp["notify"]]))
+        out.close()
+    priority = vrrp["priorities"][router_host]
+    for name, interface, vrid, family, addresses in instances:
+        out.line()
+        out.open("vrrp_instance %s" % name)
+        # all start BACKUP: the priorities elect the master (nopreempt needs it too)
+        out.line("state BACKUP")
+        out.line("interface %s" % interface)
+        out.line("virtual_router_id %d" % vrid)
+        out.line("priority %d" % priority)
+        out.line("version %d" % vrrp["version"])
+        out.line("advert_int %s" % vrrp["advert_interval"])
+        if not vrrp["preempt"]:
+            out.line("nopreempt")
+        elif vrrp["preempt_delay"] is not None:
+            out.line("preempt_delay %s" % vrrp["preempt_delay"])
+        for key in ("garp_master_delay", "garp_master_repeat", "garp_master_refresh",
+                    "garp_master_refresh_repeat"):
+            if vrrp[key] is not None:
+                out.line("%s %d" % (key, vrrp[key]))
+        unicast = _unicast(cluster, router_host, addresses_of_hosts,
+                           "public" if name == PUBLIC_INSTANCE else "private", family)
+        if unicast is not None:
+            source, peers = unicast
+            if source is not None:
+                out.line("unicast_src_ip %s" % source)
+            out.open("unicast_peer")
+            for peer in peers:
+                out.line(peer)
+            out.close()
+        if secret is not None:
+            out.open("authentication")
+            out.line("auth_type PASS")
+            out.line("auth_pass %s" % _quote(secret))
+            out.close()
+        # one family per virtual_ipaddress block; the other family's VIPs go in
+        # virtual_ipaddress_excluded (keepalived.conf(5)), moved with the instance all the same
+        own = [a for a in addresses if (":" in a) == (family == "ipv6")]
+        other = [a for a in addresses if (":" in a) != (family == "ipv6")]
+        for block, listed in (("virtual_ipaddress", own), ("virtual_ipaddress_excluded", other)):
+            if listed:
+                out.open(block)
+                for address in listed:
+                    out.line("%s dev %s" % (address, interface))
+                out.close()
+        if vrrp["notify"] and not grouped:
+            out.line("notify %s" % _script([vrrp["notify"]]))
+        out.close()
+
+
+def _check(out, check, address, send_expect_helper):
+    out.open(CHECKERS[check["type"]])
+    if check["type"] in ("send_expect", "program"):
+        if check["type"] == "program":
+            words = [check["program"], address, "%d" % check["port"]]
+            timeout = _seconds_ceiling(check["timeout"])
+        else:
+            words = [send_expect_helper, address, "%d" % check["port"], check["timeout"]]
+            if check["send"]:
+                words.append("--send=%s" % encode_text(check["send"]))
+            words.append("--expect=%s" % encode_text(check["expect"]))
+            # the helper gives up after timeout; keepalived kills it a second later
+            timeout = _seconds_ceiling(check["timeout"]) + 1
+        out.line("misc_path %s" % _script(words))
+        out.line("misc_timeout %d" % timeout)
+    else:
+        if check["type"] in ("http", "https"):
+            out.open("url")
+            out.line("path %s" % _quote(check["path"]))
+            out.line("status_code %s" % " ".join("%d" % code for code in check["status_codes"]))
+            if check["digest"]:
+                out.line("digest %s" % check["digest"])
+            if check["virtual_host"]:
+                out.line("virtualhost %s" % _quote(check["virtual_host"]))
+            out.close()
+            if check["type"] == "https" and check["virtual_host"]:
+                out.line("enable_sni")
+        out.line("connect_port %d" % check["port"])
+        out.line("connect_timeout %s" % check["timeout"])
+    out.line("retry %d" % check["retry"])
+    out.line("delay_before_retry %s" % check["delay_before_retry"])
+    out.line("delay_loop %s" % check["interval"])
+    out.close()
+
+
+def _virtual_servers(out, cluster, send_expect_helper):
+    for service in cluster.services:
+        for entry in _ipvs_entries(service):
+            family = entry.get("family", service["family"])
+            out.line()
+            if service["fwmark"] is not None:
+                out.open("virtual_server fwmark %d" % service["fwmark"])
+                # before the real servers: keepalived takes the family from them otherwise
+                out.line("ip_family %s" % ("inet6" if family == "ipv6" else "inet"))
+            else:
+                out.open("virtual_server %s %d" % (entry["vip"], entry["port"]))
+            out.line("# service %s" % service["name"])
+            out.line("lvs_sched %s" % entry["scheduler"])
+            for flag in entry.get("scheduler_flags", []):
+                out.line(flag)
+            method = METHODS[service["forwarding"]]
+            if service["forwarding"] == "tun" and service["tunnel"].get("type"):
+                method += " type %s" % service["tunnel"]["type"]
+            out.line("lvs_method %s" % method)
+            if service["fwmark"] is None:
+                out.line("protocol %s" % service["protocol"].upper())
+            if entry.get("persistence_timeout") is not None:
+                out.line("persistence_timeout %d" % int(entry["persistence_timeout"]))
+                if entry.get("persistence_netmask") is not None:
+                    # keepalived reads an IPv4 granularity as an address: dotted, never a
+                    # prefix length ("24" would be 0.0.0.24)
+                    out.line("persistence_granularity %s" % normalise_netmask(
+                        "persistence", entry["persistence_netmask"], family))
+            sorry = service["sorry_server"]
+            if sorry is not None and sorry["family"] == family:
+                port = sorry["port"] if sorry["port"] is not None else (
+                    None if service["fwmark"] is not None else entry["port"])
+                out.line("sorry_server %s%s"
+                         % (sorry["address"], "" if port is None else " %d" % port))
+            for server in service["real_servers"]:
+                if server["family"] != family:
+                    continue
+                _real_server(out, service, entry, server, send_expect_helper)
+            out.close()
+
+
+def _real_server(out, service, entry, server, send_expect_helper):
+    ipvs = server["ipvs"]
+    if service["fwmark"] is not None:
+        out.open("real_server %s" % server["address"])
+    else:
+        out.open("real_server %s %d" % (server["address"], ipvs.get("port", entry["port"])))
+    out.line("weight %d" % ipvs.get("weight", 1))
+    if ipvs.get("upper_threshold"):
+        out.line("uthreshold %d" % ipvs["upper_threshold"])
+    if ipvs.get("lower_threshold"):
+        out.line("lthreshold %d" % ipvs["lower_threshold"])
+    check = server["health_check"]
+    if check is not None:
+        if check["on_failure"] == "quiesce":
+            # weight 0 instead of removal: established connections drain (with the kernel's
+            # expire_nodest_conn=0 a removed server's connections are dropped silently)
+            out.line("inhibit_on_failure")
+        _check(out, check, server["address"], send_expect_helper)
+    out.close()
+
+
+def render(cluster, router_host, addresses_of_hosts, secret=None, script_user=DEFAULT_SCRIPT_USER,
+           send_expect_helper=DEFAULT_SEND_EXPECT_HELPER):
+    """keepalived.conf for router_host.
+
+    addresses_of_hosts: {router host: {"public": address, "private": address}}, each
+    router's own address on the public and private interface (from its facts); needed with
+    unicast_peers (true: the peers are the other routers' addresses; a list: this router's
+    own address is taken out of it). secret: the VRRPv2 password (router_vrrp_auth_secret),
+    only with version 2. Raises ClusterError naming what is wrong."""
+    if not cluster.uses_keepalived() or cluster.routers["vrrp"] is None:
+        raise ClusterError("lvs_cluster.routers.vrrp=None: keepalived is not used by this "
+                           "cluster (one router, ipvs_owner: static, no vrrp)")
+    routers = cluster.routers["hosts"]
+    if routers is None or router_host not in routers:
+        raise ClusterError("inventory_hostname=%r: is not one of the routers (%s)"
+                           % (router_host, ", ".join(routers or []) or "none given"))
+    if not isinstance(script_user, str) or not _USER.match(script_user) or script_user == "root":
+        raise ClusterError("script_user=%r: must be a non-root user name" % (script_user,))
+    if not isinstance(send_expect_helper, str) or \
+            not re.match(r"^/[A-Za-z0-9._+@/-]+$", send_expect_helper):
+        try:
+            fail("send_expect_helper", send_expect_helper, "must be a plain absolute path")
+        except ValidationError as error:
+            raise ClusterError(str(error))
+    secret = _checked_secret(secret, cluster.routers["vrrp"]["version"])
+    out = _Writer()
+    out.line("# rendered by lvs.cluster from lvs_cluster (keepalived_conf.py): do not edit")
+    _global_defs(out, cluster, router_host, script_user)
+    _vrrp(out, cluster, router_host, addresses_of_hosts, secret)
+    if cluster.routers["ipvs_owner"] == "keepalived":
+        _virtual_servers(out, cluster, send_expect_helper)
+    return out.text()
+
+
+def for_config_test(text):
+    """The copy of a rendered keepalived.conf that ``keepalived -t -f`` can check on
+    keepalived 2.2.7 (Debian 12): scripts run as root there. Its config test kills itself
+    (status 143) when a script is set to run as another user (keepalived issue #2617,
+    fixed by commit aae8e91 in 2.2.8); everything else is checked as in the real file.
+    What it gives up: that the script user exists and may run each program
+    (docs/keepalived.md)."""
+    lines = text.split("\n")
+    found = [index for index, line in enumerate(lines) if line.startswith("    script_user ")]
+    if len(found) != 1:
+        raise ValueError("not a keepalived.conf rendered by keepalived_conf.render")
+    lines[found[0]] = "    script_user root"
+    return "\n".join(lines)
