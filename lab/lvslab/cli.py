@@ -37,6 +37,10 @@ def main(argv=None):
     traffic = commands.add_parser("traffic", help="N fresh connections from the client to each "
                                   "HOST:PORT; print who answered (JSON)")
     traffic.add_argument("-n", type=int, default=30)
+    traffic.add_argument("--rate", type=float, help="steady requests per second to one target, "
+                         "for --duration s: counts and the longest gap without an answer")
+    traffic.add_argument("--duration", type=float, default=10.0)
+    traffic.add_argument("--timeout", type=float, default=3.0)
     traffic.add_argument("targets", nargs="+", metavar="HOST:PORT")
     ssh = commands.add_parser("ssh", help="run a command in a guest (or a shell)")
     ssh.add_argument("guest")
@@ -74,7 +78,9 @@ def main(argv=None):
             from . import topology as topo
             from .run import in_netns, run
             probe = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe.py")
-            done = run(in_netns(topo.CLIENT_NETNS, ["python3", probe, "-n", str(args.n), *args.targets]),
+            steady = ["--rate", str(args.rate), "--duration", str(args.duration)] if args.rate else []
+            done = run(in_netns(topo.CLIENT_NETNS, ["python3", probe, "-n", str(args.n), "--timeout",
+                                                    str(args.timeout), *steady, *args.targets]),
                        timeout=600)
             print(done.stdout.strip())
         elif args.command == "ssh":

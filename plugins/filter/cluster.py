@@ -103,10 +103,13 @@ def _router_interfaces(cluster):
             for key in ("public_interface", "private_interface") if cluster.routers[key]]
 
 
-def cluster_router(description, hostvars):
-    cluster = _load(description, hostvars)
+def cluster_router(description, hostvars, routers=None):
+    cluster = _load(description, hostvars, routers)
     nat_address = cluster.routers["nat_address"] if cluster.uses("nat") else None
     return {
+        # keepalived runs on the routers (VRRP, and/or it owns the IPVS table)
+        "keepalived": cluster.uses_keepalived(),
+        "ipvs_owner": cluster.routers["ipvs_owner"],
         "ipvs_services": cluster.ipvs_services(),
         "ipvs_rules": render_rules_file(cluster.ipvs_services()),
         "fwmarks": cluster.fwmark_rules(),
