@@ -111,6 +111,10 @@ def cluster_router(description, hostvars, routers=None):
         "keepalived": cluster.uses_keepalived(),
         "ipvs_owner": cluster.routers["ipvs_owner"],
         "ipvs_services": cluster.ipvs_services(),
+        # the same services without their real servers: with ipvs_owner keepalived, the
+        # role removes what is not declared and leaves the pools to keepalived's checks
+        "ipvs_virtual_services": [dict((key, value) for key, value in entry.items() if key != "destinations")
+                                  for entry in cluster.ipvs_services()],
         "ipvs_rules": render_rules_file(cluster.ipvs_services()),
         "fwmarks": cluster.fwmark_rules(),
         "nftables": render_nftables(cluster.fwmark_rules(), nat_address, cluster.routers["public_interface"]),

@@ -79,8 +79,8 @@ SERVICE_KEYS = ("name", "vip", "port", "protocol", "fwmark", "vips", "ports", "p
 REAL_SERVER_KEYS = ("host", "address", "port", "weight", "upper_threshold", "lower_threshold",
                     "health_check")
 ROUTER_KEYS = ("public_interface", "private_interface", "nat_address", "ipvs_owner", "vrrp", "sync")
-# Who owns the IPVS table. The default becomes keepalived once the router role implements
-# that mode (docs/cluster-model.md).
+# Who owns the IPVS table. The router role implements both; the default stays static while
+# keepalived needs routers.vrrp even for a single router (docs/cluster-model.md).
 IPVS_OWNERS = ("static", "keepalived")
 DEFAULT_IPVS_OWNER = "static"
 VRRP_KEYS = ("virtual_router_id", "private_virtual_router_id", "version", "advert_interval",
