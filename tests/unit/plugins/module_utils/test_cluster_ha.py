@@ -15,6 +15,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import (
     interface_networks,
     load,
 )
+from descriptions import DELETE, changed
 
 HOSTS = {"rs1": "198.51.100.21", "rs2": "198.51.100.22", "rs3": "198.51.100.23",
          "rs6": "2001:db8:51::21"}
@@ -38,22 +39,13 @@ HA = {
          "real_servers": [{"host": "rs2"}]},
     ],
 }
-DELETE = object()
 VRRP = ("routers", "vrrp")
 S0 = ("services", 0)
 HC0 = S0 + ("health_check",)
 
 
 def with_change(path, value, base=None):
-    description = copy.deepcopy(HA if base is None else base)
-    target = description
-    for key in path[:-1]:
-        target = target[key]
-    if value is DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return description
+    return changed(HA if base is None else base, path, value)
 
 
 def test_defaults_of_a_two_router_cluster():

@@ -8,6 +8,7 @@ import copy
 import pytest
 
 from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import ClusterError, load
+from descriptions import DELETE, changed
 
 HOSTS = {"rs1": "198.51.100.21", "rs2": "198.51.100.22", "rs3": "198.51.100.23",
          "rs6": "2001:db8:51::21", "noaddr": None}
@@ -30,20 +31,10 @@ CLUSTER = {
 
 
 def with_change(path, value):
-    """A deep copy of CLUSTER with the item at path (a tuple of keys/indexes) set (or
-    deleted when value is DELETE)."""
-    description = copy.deepcopy(CLUSTER)
-    target = description
-    for key in path[:-1]:
-        target = target[key]
-    if value is DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return description
+    """CLUSTER with the item at path set (or deleted when value is DELETE)."""
+    return changed(CLUSTER, path, value)
 
 
-DELETE = object()
 S0 = ("services", 0)
 RS0 = S0 + ("real_servers", 0)
 
