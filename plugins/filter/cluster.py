@@ -110,11 +110,9 @@ def cluster_router(description, hostvars, routers=None):
         # keepalived runs on the routers (VRRP, and/or it owns the IPVS table)
         "keepalived": cluster.uses_keepalived(),
         "ipvs_owner": cluster.routers["ipvs_owner"],
+        # with ipvs_owner keepalived too: ipvs_keepalived keeps of its real servers those
+        # keepalived's checks have in the table
         "ipvs_services": cluster.ipvs_services(),
-        # the same services without their real servers: with ipvs_owner keepalived, the
-        # role removes what is not declared and leaves the pools to keepalived's checks
-        "ipvs_virtual_services": [dict((key, value) for key, value in entry.items() if key != "destinations")
-                                  for entry in cluster.ipvs_services()],
         "ipvs_rules": render_rules_file(cluster.ipvs_services()),
         "fwmarks": cluster.fwmark_rules(),
         "nftables": render_nftables(cluster.fwmark_rules(), nat_address, cluster.routers["public_interface"]),

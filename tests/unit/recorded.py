@@ -21,3 +21,15 @@ def section(name, title, directory=ARP_FWMARK):
 
 def ipvs_fixture(name):
     return (FIXTURES / "ipvs" / name).read_text(encoding="utf-8")
+
+
+KEEPALIVED = FIXTURES / "keepalived"   # keepalived 2.2.7 checker dumps, see its README.md
+
+
+def keepalived_dump(name):
+    """A dump of keepalived's checker process, without the '#' header that says where it
+    comes from (keepalived writes no such line)."""
+    lines = (KEEPALIVED / name).read_text(encoding="utf-8").splitlines(keepends=True)
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return "".join(lines)

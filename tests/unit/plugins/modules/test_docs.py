@@ -11,6 +11,7 @@ from ansible_collections.lvs.cluster.plugins.modules import (
     ip_address,
     ipvs_destination,
     ipvs_info,
+    ipvs_keepalived,
     ipvs_service,
 )
 
@@ -61,14 +62,29 @@ def test_one_vocabulary():
     assert options(ipvs_service)["family"]["choices"] == ["ipv4", "ipv6"]
 
 
+def _spec_of(options):
+    """What the argument spec must agree with: everything but the descriptions."""
+    return dict((name, dict((key, _spec_of(value) if key == "suboptions" else value)
+                            for key, value in option.items() if key != "description"))
+                for name, option in options.items())
+
+
+def test_ipvs_keepalived_takes_ipvs_services_list_form():
+    """The role passes one list to either module: the same entries, the same types."""
+    mine = options(ipvs_keepalived)["services"]["suboptions"]
+    theirs = options(ipvs_service)["services"]["suboptions"]
+    assert _spec_of(mine) == _spec_of(theirs)
+    assert set(options(ipvs_keepalived)) == {"services", "dump_file", "pid_file", "timeout"}
+
+
 def test_attributes_come_from_the_fragment():
-    for module in (ipvs_service, ipvs_destination, arptables_vip, fwmark, ip_address):
+    for module in (ipvs_service, ipvs_destination, ipvs_keepalived, arptables_vip, fwmark, ip_address):
         assert yaml.safe_load(module.DOCUMENTATION)["extends_documentation_fragment"] == ["lvs.cluster.attributes"]
     assert yaml.safe_load(ipvs_info.DOCUMENTATION)["extends_documentation_fragment"] == ["lvs.cluster.attributes.info"]
 
 
 def test_failure_keys_are_documented():
-    for module in (ipvs_service, ipvs_destination, arptables_vip, fwmark, ip_address):
+    for module in (ipvs_service, ipvs_destination, ipvs_keepalived, arptables_vip, fwmark, ip_address):
         returns = yaml.safe_load(module.RETURN)
         for key in ("applied", "rc", "stderr"):
             assert returns[key]["returned"].startswith("on failure"), (module.__name__, key)
