@@ -468,12 +468,9 @@ class System(object):
 # How often the file is looked at; how many looks in a row must see it unchanged (the
 # checker writes the whole dump in one go, through a 4 KiB stdio buffer: 100 ms without a
 # write is a closed file unless the process was held off the CPU that long - and a view
-# read short would differ from the next, which the re-read after a change catches); how far
-# its mtime may lie before the signal (the kernel stamps files from a coarse clock, up to a
-# tick - 10 ms - behind time.time()).
+# read short would differ from the next, which the re-read after a change catches).
 POLL_SECONDS = 0.05
 STABLE_LOOKS = 3
-MTIME_SLACK_SECONDS = 0.05
 
 
 def _signature(st):
@@ -541,8 +538,8 @@ class DumpRequest(object):
         while True:
             st = system.stat(self.dump_file)
             now = _signature(st)
-            fresh = (st is not None and now != before and st.st_size > 0
-                     and st.st_mtime_ns / 1e9 >= started - MTIME_SLACK_SECONDS)
+            fresh = (st is not None and st.st_size > 0
+                     and (before is None or st.st_ino != before[0]))
             looks = looks + 1 if fresh and now == last else (1 if fresh else 0)
             last = now
             if looks >= STABLE_LOOKS:

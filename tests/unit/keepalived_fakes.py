@@ -13,13 +13,16 @@ class Stat:
 class FakeHost:
     """files: {path: bytes}. dumps: the texts the checker writes, one per SIGUSR1 (the last
     repeats). parts: into how many pieces each dump is written, one piece per sleep, as
-    stdio flushes a buffer (1: at once). pid: keepalived's main pid (None: not running)."""
+    stdio flushes a buffer (1: at once). pid: keepalived's main pid (None: not running).
+    whole_seconds: mtimes truncated to the second, as on the lab's guests."""
 
     PID_FILE = "/run/keepalived.pid"
     DUMP = "/tmp/keepalived_check.data"
 
-    def __init__(self, dumps, pid=4242, program=b"/usr/sbin/keepalived", parts=1, writes=True):
+    def __init__(self, dumps, pid=4242, program=b"/usr/sbin/keepalived", parts=1, writes=True,
+                 whole_seconds=False):
         self.clock = 1700000000.0
+        self.whole_seconds = whole_seconds
         self.files = {}
         self.inodes = {}
         self.next_inode = 100
@@ -73,4 +76,4 @@ class FakeHost:
 
     def _write(self, data, new=False):
         self.files[self.DUMP] = data
-        self.inodes[self.DUMP] = (self.next_inode, self.clock)
+        self.inodes[self.DUMP] = (self.next_inode, int(self.clock) if self.whole_seconds else self.clock)

@@ -182,6 +182,15 @@ def test_an_older_dump_is_not_taken():
     assert request(host)() == SORRY
 
 
+def test_a_new_dump_stamped_before_the_signal_is_taken():
+    # the lab's guests keep whole-second mtimes: a dump written 0.7 s after a signal sent at
+    # x.7 s carries x.0 - the new inode, not the time, says it is new
+    host = FakeHost([ALL_UP], whole_seconds=True)
+    host.clock += 0.7
+    assert request(host)() == ALL_UP
+    assert host.inodes[host.DUMP][1] < host.clock - 0.5
+
+
 def test_no_new_dump_times_out():
     host = FakeHost([ALL_UP], writes=False)
     host.files[host.DUMP] = ALL_UP.encode()
