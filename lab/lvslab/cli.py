@@ -39,6 +39,9 @@ def main(argv=None):
     traffic.add_argument("-n", type=int, default=30)
     traffic.add_argument("--rate", type=float, help="steady requests per second to one target, "
                          "for --duration s: counts and the longest gap without an answer")
+    traffic.add_argument("--hold", type=int, help="N connections held open to one echo target "
+                         "for --duration s, a line echoed on each every second: how many still "
+                         "echo at the end")
     traffic.add_argument("--duration", type=float, default=10.0)
     traffic.add_argument("--timeout", type=float, default=3.0)
     traffic.add_argument("targets", nargs="+", metavar="HOST:PORT")
@@ -79,6 +82,8 @@ def main(argv=None):
             from .run import in_netns, run
             probe = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe.py")
             steady = ["--rate", str(args.rate), "--duration", str(args.duration)] if args.rate else []
+            if args.hold:
+                steady = ["--hold", str(args.hold), "--duration", str(args.duration)]
             done = run(in_netns(topo.CLIENT_NETNS, ["python3", probe, "-n", str(args.n), "--timeout",
                                                     str(args.timeout), *steady, *args.targets]),
                        timeout=600)

@@ -4,20 +4,29 @@ the echo services on 7 and 443).
 
     python3 probe.py [-n N] [--timeout S] HOST:PORT ...   (IPv6: [ADDR]:PORT)
     python3 probe.py --rate R --duration S [--timeout S] HOST:PORT
+    python3 probe.py --hold N --duration S [--timeout S] HOST:PORT   (an echo service)
 
 Prints one JSON object: {target: {answer: count}}, failures counted under "<error: ...>".
-With --rate: one target, a new request every 1/R s for S s (a failed request does not
-delay the next beyond its timeout), and {"sent", "ok", "failed", "answers", "longest_gap_s",
+With --rate: one target, a new request every 1/R s for S s, each in its own thread (a
+request that hangs does not delay the next: the gap measured is the failover's, not the
+client's timeout), and {"sent", "ok", "failed", "answers", "longest_gap_s",
 "first_failure_s", "last_failure_s"}: longest_gap_s is the longest time without a
 successful answer, from the start to the end (a failover's client-visible gap).
 A new connection per request, so IPVS schedules every one (no keep-alive reuse).
+With --hold: N connections opened at the start to an echo service (which first says its
+name), each sending a numbered line every second and reading it back, for S s; then one last
+round with --timeout to answer. {"opened", "survived", "lost", "answers", "errors"}: a
+connection survived when its last line came back on the same connection (a failover in
+between: did the new active router know the connection?).
 Standard library only: it runs with the host's python3 in a namespace, not in the venv.
 """
 
 import argparse
 import collections
 import json
+import select
 import socket
+import threading
 import time
 
 
@@ -48,34 +57,123 @@ def ask(host, port, timeout):
 
 
 def steady(target, rate, duration, timeout):
-    """Requests at a steady rate for duration seconds; successes' times and the gaps between."""
+    """A request every 1/rate s for duration s, each in its own thread (as many clients
+    would: a request that hangs does not hold back the next), and the gaps between answers."""
     host, port = split_target(target)
     start = time.monotonic()
+    lock = threading.Lock()
     answers, failures, times = collections.Counter(), [], [0.0]
-    sent = 0
-    while True:
-        due = start + sent / rate
-        now = time.monotonic()
-        if due - start >= duration:
-            break
-        if due > now:
-            time.sleep(due - now)
-        sent += 1
+
+    def one():
         try:
             answer = ask(host, port, timeout) or "<empty answer>"
+        except OSError as error:
+            with lock:
+                failures.append(time.monotonic() - start)
+                answers["<error: %s>" % (error.strerror or error.__class__.__name__)] += 1
+            return
+        with lock:
             times.append(time.monotonic() - start)
             answers[answer] += 1
-        except OSError as error:
-            failures.append(time.monotonic() - start)
-            answers["<error: %s>" % (error.strerror or error.__class__.__name__)] += 1
-        if time.monotonic() - start > sent / rate + 1:
-            sent = int((time.monotonic() - start) * rate)   # behind by more than 1 s: skip ahead
-    times.append(max(duration, time.monotonic() - start))
-    return {"sent": sum(answers.values()), "ok": len(times) - 2, "failed": len(failures),
+
+    threads = []
+    while len(threads) / rate < duration:     # at most rate x timeout of them at once
+        time.sleep(max(0.0, start + len(threads) / rate - time.monotonic()))
+        threads.append(threading.Thread(target=one))
+        threads[-1].start()
+    for thread in threads:
+        thread.join()
+    times = sorted(times) + [max(duration, time.monotonic() - start)]
+    return {"sent": len(threads), "ok": len(times) - 2, "failed": len(failures),
             "answers": dict(answers),
             "longest_gap_s": round(max(b - a for a, b in zip(times, times[1:])), 3),
-            "first_failure_s": round(failures[0], 3) if failures else None,
-            "last_failure_s": round(failures[-1], 3) if failures else None}
+            "first_failure_s": round(min(failures), 3) if failures else None,
+            "last_failure_s": round(max(failures), 3) if failures else None}
+
+
+def hold(target, count, duration, timeout):
+    """count echo connections kept busy for duration s; how many still echo at the end."""
+    host, port = split_target(target)
+    conns, answers, errors = {}, collections.Counter(), collections.Counter()
+    # One at a time (about 0.1 s each on the lab: the echo service forks a process per
+    # connection; more at once overflow its listen backlog of 5 and are reset).
+    for _ in range(count):
+        try:
+            conn = socket.create_connection((host, port), timeout=timeout)
+        except OSError as error:
+            errors[_reason(error)] += 1
+            continue
+        try:
+            answers[_first_line(conn)] += 1               # who answered
+        except OSError as error:
+            _drop({}, conn, _reason(error), errors)
+            continue
+        conn.setblocking(False)
+        conns[conn] = b""                                 # what came back since
+    opened = len(conns)
+    start = time.monotonic()
+    rounds = 0
+    while conns:
+        rounds += 1
+        last = time.monotonic() - start >= duration
+        wanted = b"%d\n" % rounds
+        for conn in list(conns):
+            try:
+                conn.sendall(wanted)
+            except OSError as error:
+                _drop(conns, conn, _reason(error), errors)
+        # A late reply (a failover under way) is not a loss: TCP retransmits it. Only the
+        # last round, with the full timeout, decides.
+        deadline = time.monotonic() + (timeout if last else 0.5)
+        pending = set(conns)
+        while pending and time.monotonic() < deadline:
+            ready, _, _ = select.select(list(pending), [], [], deadline - time.monotonic())
+            for conn in ready:
+                try:
+                    chunk = conn.recv(4096)
+                except BlockingIOError:
+                    continue
+                except OSError as error:
+                    pending.discard(conn)
+                    _drop(conns, conn, _reason(error), errors)
+                    continue
+                if not chunk:
+                    pending.discard(conn)
+                    _drop(conns, conn, "closed by the server", errors)
+                    continue
+                conns[conn] = (conns[conn] + chunk)[-64:]
+                if conns[conn].endswith(wanted):
+                    pending.discard(conn)
+        if last:
+            for conn in pending:
+                _drop(conns, conn, "no answer at the end", errors)
+            break
+        time.sleep(max(0.0, start + rounds - time.monotonic()))
+    survived = len(conns)
+    for conn in conns:
+        conn.close()
+    return {"opened": opened, "survived": survived, "lost": opened - survived,
+            "answers": dict(answers), "errors": dict(errors), "rounds": rounds}
+
+
+def _first_line(conn):
+    data = b""
+    while b"\n" not in data:
+        chunk = conn.recv(256)
+        if not chunk:
+            raise ConnectionError("closed before its first line")
+        data += chunk
+    return data.split(b"\n", 1)[0].decode(errors="replace").strip()
+
+
+def _drop(conns, conn, reason, errors):
+    errors[reason] += 1
+    conns.pop(conn, None)
+    conn.close()
+
+
+def _reason(error):
+    return "<error: %s>" % (error.strerror or error.__class__.__name__)
 
 
 def main(argv=None):
@@ -84,8 +182,14 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=3.0)
     parser.add_argument("--rate", type=float, help="requests per second (with --duration, one target)")
     parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--hold", type=int, help="connections held open to one echo target")
     parser.add_argument("targets", nargs="+")
     args = parser.parse_args(argv)
+    if args.hold:
+        if len(args.targets) != 1:
+            parser.error("--hold takes one target")
+        print(json.dumps(hold(args.targets[0], args.hold, args.duration, args.timeout), sort_keys=True))
+        return 0
     if args.rate:
         if len(args.targets) != 1:
             parser.error("--rate takes one target")
