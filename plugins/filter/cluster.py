@@ -110,6 +110,7 @@ def cluster_router(description, hostvars, routers=None):
         # keepalived runs on the routers (VRRP, and/or it owns the IPVS table)
         "keepalived": cluster.uses_keepalived(),
         "ipvs_owner": cluster.routers["ipvs_owner"],
+        "connection_sync": cluster.routers["sync"]["enabled"],
         # with ipvs_owner keepalived too: ipvs_keepalived keeps of its real servers those
         # keepalived's checks have in the table
         "ipvs_services": cluster.ipvs_services(),
