@@ -79,10 +79,11 @@ SERVICE_KEYS = ("name", "vip", "port", "protocol", "fwmark", "vips", "ports", "p
 REAL_SERVER_KEYS = ("host", "address", "port", "weight", "upper_threshold", "lower_threshold",
                     "health_check")
 ROUTER_KEYS = ("public_interface", "private_interface", "nat_address", "ipvs_owner", "vrrp", "sync")
-# Who owns the IPVS table. The router role implements both; the default stays static while
-# keepalived needs routers.vrrp even for a single router (docs/cluster-model.md).
+# Who owns the IPVS table. keepalived by default when the routers fail over (routers.vrrp):
+# its health checks then keep the pools; static without failover, where keepalived would
+# run only for its checks and the description has no VRRP for it (docs/cluster-model.md).
 IPVS_OWNERS = ("static", "keepalived")
-DEFAULT_IPVS_OWNER = "static"
+DEFAULT_IPVS_OWNER = {True: "keepalived", False: "static"}   # by: is routers.vrrp set
 VRRP_KEYS = ("virtual_router_id", "private_virtual_router_id", "version", "advert_interval",
              "priorities", "preempt", "preempt_delay", "unicast_peers", "garp_master_delay",
              "garp_master_repeat", "garp_master_refresh", "garp_master_refresh_repeat",
@@ -817,7 +818,9 @@ def load(description, hosts, routers=None):
         "nat_address": (_nat_address("%s.routers.nat_address" % ROOT, routers_in["nat_address"])
                         if routers_in.get("nat_address") is not None else None),
         "ipvs_owner": _checked(choice, "%s.routers.ipvs_owner" % ROOT,
-                               routers_in.get("ipvs_owner", DEFAULT_IPVS_OWNER), IPVS_OWNERS),
+                               routers_in.get("ipvs_owner",
+                                              DEFAULT_IPVS_OWNER[bool(routers_in.get("vrrp"))]),
+                               IPVS_OWNERS),
         "hosts": None if routers is None else [str(host) for host in routers],
     }
     vrrp_in = routers_in.get("vrrp") or {}

@@ -72,7 +72,15 @@ def test_one_static_router_needs_no_vrrp_and_no_sync():
     cluster = load(description, HOSTS, ["router1"])
     assert cluster.routers["vrrp"] is None and not cluster.uses_keepalived()
     assert cluster.routers["sync"]["enabled"] is False
-    assert cluster.routers["ipvs_owner"] == "static"      # the default, for now
+    assert cluster.routers["ipvs_owner"] == "static"      # the default without failover
+
+
+def test_failover_makes_keepalived_the_default_owner():
+    description = copy.deepcopy(HA)
+    del description["routers"]["ipvs_owner"]
+    assert load(description, HOSTS, ROUTERS).routers["ipvs_owner"] == "keepalived"
+    description["routers"]["ipvs_owner"] = "static"
+    assert load(description, HOSTS, ROUTERS).routers["ipvs_owner"] == "static"
 
 
 def test_sync_without_vrrp_is_refused_on_a_single_static_router():

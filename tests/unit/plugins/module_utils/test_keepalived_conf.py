@@ -249,7 +249,8 @@ def test_the_sync_daemon_follows_the_public_instance():
 
 
 def test_an_ipv6_only_cluster_advertises_vrrp3_over_ipv6():
-    description = {"routers": {"public_interface": "vec1", "vrrp": {"virtual_router_id": 9}},
+    description = {"routers": {"public_interface": "vec1", "vrrp": {"virtual_router_id": 9},
+                               "ipvs_owner": "static"},
                    "services": [{"name": "web6", "vip": "2001:db8:2::10", "port": 80,
                                  "real_servers": [{"host": "rs1"}]}]}
     tree = parse(rendered(description))
