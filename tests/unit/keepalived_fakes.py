@@ -4,6 +4,19 @@ that writes a dump when signalled - at once, or in parts over the next looks."""
 
 import signal
 
+# docs/examples/ha's web and bundle, as cluster_router gives them to the role (the lab's
+# router1 ran them when fixtures/keepalived/check-all-up.txt was recorded)
+HA_SERVICES = [
+    {"protocol": "tcp", "vip": "192.0.2.10", "port": 80, "scheduler": "wrr", "purge": True,
+     "destinations": [{"address": "198.51.100.21", "method": "nat", "weight": 3},
+                      {"address": "198.51.100.22", "method": "nat", "weight": 2},
+                      {"address": "198.51.100.23", "method": "nat", "weight": 1}]},
+    {"fwmark": 80, "family": "ipv4", "scheduler": "rr", "purge": True, "persistence_timeout": 300,
+     "destinations": [{"address": "198.51.100.21", "method": "nat"},
+                      {"address": "198.51.100.22", "method": "nat"},
+                      {"address": "198.51.100.23", "method": "nat"}]},
+]
+
 
 class Stat:
     def __init__(self, ino, mtime, size):

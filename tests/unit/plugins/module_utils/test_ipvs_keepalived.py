@@ -13,20 +13,9 @@ from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_keepalived import
 from ansible_collections.lvs.cluster.plugins.module_utils.keepalived_checkers import DumpError, parse
 from ansible_collections.lvs.cluster.plugins.module_utils.validation import ValidationError
 
+from keepalived_fakes import HA_SERVICES as HA
 from recorded import keepalived_dump
 
-# docs/examples/ha, as cluster_router gives it to the role (the lab's router1 ran it when
-# check-all-up.txt was recorded)
-HA = [
-    {"protocol": "tcp", "vip": "192.0.2.10", "port": 80, "scheduler": "wrr", "purge": True,
-     "destinations": [{"address": "198.51.100.21", "method": "nat", "weight": 3},
-                      {"address": "198.51.100.22", "method": "nat", "weight": 2},
-                      {"address": "198.51.100.23", "method": "nat", "weight": 1}]},
-    {"fwmark": 80, "family": "ipv4", "scheduler": "rr", "purge": True, "persistence_timeout": 300,
-     "destinations": [{"address": "198.51.100.21", "method": "nat"},
-                      {"address": "198.51.100.22", "method": "nat"},
-                      {"address": "198.51.100.23", "method": "nat"}]},
-]
 # the kernel as keepalived built it from that description, every check passing
 WEB_PART = """\
 -A -t 192.0.2.10:80 -s wrr

@@ -10,20 +10,10 @@ import pytest
 from ansible_collections.lvs.cluster.plugins.module_utils import keepalived_checkers
 from ansible_collections.lvs.cluster.plugins.modules import ipvs_keepalived
 
-from keepalived_fakes import FakeHost
+from keepalived_fakes import HA_SERVICES as SERVICES, FakeHost
 from module_harness import FakeRunner, run_module, undocumented_keys
 from recorded import keepalived_dump
 
-SERVICES = [
-    {"protocol": "tcp", "vip": "192.0.2.10", "port": 80, "scheduler": "wrr", "purge": True,
-     "destinations": [{"address": "198.51.100.21", "method": "nat", "weight": 3},
-                      {"address": "198.51.100.22", "method": "nat", "weight": 2},
-                      {"address": "198.51.100.23", "method": "nat", "weight": 1}]},
-    {"fwmark": 80, "family": "ipv4", "scheduler": "rr", "purge": True, "persistence_timeout": 300,
-     "destinations": [{"address": "198.51.100.21", "method": "nat"},
-                      {"address": "198.51.100.22", "method": "nat"},
-                      {"address": "198.51.100.23", "method": "nat"}]},
-]
 HEALTHY = """\
 -A -t 192.0.2.10:80 -s wrr
 -a -t 192.0.2.10:80 -r 198.51.100.21:80 -m -w 3
