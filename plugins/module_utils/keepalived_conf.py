@@ -8,8 +8,8 @@
 One file, the same text for the same input (no dates, sorted where order is not meaning):
 
 - global_defs: router_id, enable_script_security, script_user (the check and notify
-  programs never run as root), the GARP/NA intervals, lvs_sync_daemon following the
-  public VRRP instance when connection sync is on;
+  programs never run as root), the GARP/NA intervals, lvs_sync_daemon (master and
+  backup daemons on every router, not switched by VRRP) when connection sync is on;
 - vrrp_sync_group ``lvs_cluster`` holding the public (VIPs) and private (NAT address)
   instances, so that they move together; every router starts BACKUP and the priorities
   elect the master;
@@ -188,9 +188,12 @@ def _global_defs(out, cluster, router_host, script_user):
         if vrrp["gna_interval"] is not None:
             out.line("vrrp_gna_interval %s" % vrrp["gna_interval"])
         if sync["enabled"]:
-            # the sync daemon's master/backup role follows this instance's state
-            out.line("lvs_sync_daemon %s inst %s id %d"
-                     % (sync["interface"], PUBLIC_INSTANCE, sync["sync_id"]))
+            # Both daemons, master and backup, on every router all the time (no "inst": the
+            # checker process starts both once; VRRP transitions leave them alone). With
+            # "inst lvs_public" the VRRP process switched them on each transition, and in the
+            # lab that switch twice left it stuck in the kernel mid-failover, the VIPs moved and
+            # the NAT address not (docs/keepalived.md).
+            out.line("lvs_sync_daemon %s id %d" % (sync["interface"], sync["sync_id"]))
     out.close()
 
 

@@ -236,16 +236,17 @@ def test_unicast_peers_from_the_routers_addresses_or_a_list():
                                         "true needs every router's public address")
 
 
-def test_the_sync_daemon_follows_the_public_instance():
+def test_both_sync_daemons_run_without_following_vrrp():
     defs = block(parse(rendered()), "global_defs")
-    assert value(defs, "lvs_sync_daemon") == "vec2 inst lvs_public id 51"
+    # no "inst": keepalived's checker starts master and backup once; VRRP never switches them
+    assert value(defs, "lvs_sync_daemon") == "vec2 id 51"
     assert lines(defs)[:3] == ['router_id "router1"', "enable_script_security",
                                "script_user keepalived_script"]
     off = changed(("routers", "sync"), {"enabled": False})
     assert "lvs_sync_daemon" not in rendered(off)
     other = changed(("routers", "sync"), {"interface": "vec1", "sync_id": 7})
     assert value(block(parse(rendered(other)), "global_defs"), "lvs_sync_daemon") == \
-        "vec1 inst lvs_public id 7"
+        "vec1 id 7"
 
 
 def test_an_ipv6_only_cluster_advertises_vrrp3_over_ipv6():
