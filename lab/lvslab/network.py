@@ -42,7 +42,8 @@ def create_hub():
     for argv in _HUB_SYSCTLS:
         hub(["sysctl", "-qw", argv])
     for segment, (bridge, _, _) in topo.SEGMENTS.items():
-        hub(["ip", "link", "add", bridge, "type", "bridge", "forward_delay", "0"])
+        hub(["ip", "link", "add", bridge, "address", topo.gateway_mac(segment),
+             "type", "bridge", "forward_delay", "0"])
         hub(["ip", "link", "set", bridge, "up"])
         offloads_off(topo.HUB_NETNS, bridge)
         _add_address(topo.HUB_NETNS, bridge, topo.gateway(segment))

@@ -107,5 +107,13 @@ def gateway(segment):
     return Nic(segment, GATEWAY_HOST)
 
 
+def gateway_mac(segment):
+    """The hub's fixed MAC on `segment` (its bridge's). A bridge without one takes the
+    lowest MAC of its ports, so a guest's reboot (its taps leave and come back) could change
+    the gateway's MAC under the other guests, whose neighbour entries then send replies to
+    the old one for several seconds: seen as a few lost requests after a reboot."""
+    return f"02:4c:56:fe:00:{list(SEGMENTS).index(segment):02x}"
+
+
 def client():
     return Nic("public", CLIENT_HOST)
