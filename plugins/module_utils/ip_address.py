@@ -214,8 +214,10 @@ def _text(key):
 
 
 def converge(run, which, files, interface, addresses, purge=True, up=False, boot=True,
-             check_mode=False, diff=False):
-    """The module's result. which(executable) -> its path on the target."""
+             check_mode=False, diff=False, announce=None):
+    """The module's result. which(executable) -> its path on the target. announce(interface,
+    address, family), when given, is called for each address this run adds, once it is on the
+    interface (a gratuitous ARP / unsolicited NA: neighbour_announce.announce)."""
     interface, wanted = validate(interface, addresses)
     ip = which("ip")
     record_path = os.path.join(RECORD_DIR, interface)
@@ -237,10 +239,12 @@ def converge(run, which, files, interface, addresses, purge=True, up=False, boot
     for key in sorted(gone, key=lambda k: (address_sort_key(k[0]), k[1])):
         if key in present:
             steps.append([ip, "address", "del", _text(key), "dev", interface])
+    added = []
     for address, prefix, family in wanted:
         if (address, prefix) not in present:
             steps.append([ip, "address", "replace", "%s/%d" % (address, prefix), "dev", interface]
                          + (["nodad"] if family == "ipv6" else []))
+            added.append((address, family))
 
     after = sorted(((a, p, f) for (a, p), f in owned.items()), key=lambda item: (address_sort_key(item[0]), item[1]))
     if link is None:
@@ -278,6 +282,7 @@ def converge(run, which, files, interface, addresses, purge=True, up=False, boot
                    "recorded": [_text(key) for key in sorted(recorded, key=lambda k: (address_sort_key(k[0]), k[1]))],
                    "exists": link is not None, "up": bool(link and link.up)},
         "unit": unit if record_text and boot else None,
+        "announced": [address for address, _family in added] if announce else [],
     }
     if diff:
         result["diff"] = {
@@ -292,6 +297,13 @@ def converge(run, which, files, interface, addresses, purge=True, up=False, boot
     command_steps = [argv for argv in steps if os.path.basename(argv[0]) != "systemctl"]
     unit_steps = [argv for argv in steps if os.path.basename(argv[0]) == "systemctl"]
     _run_all(run, command_steps, result, 0)
+    for address, family in added if announce else []:
+        try:
+            announce(interface, address, family)
+        except (IOError, OSError) as error:
+            raise ApplyError("announcing %s on %s failed: %s" % (address, interface, error),
+                             dict(result, changed=True, applied=result["commands"][:len(command_steps)],
+                                  rc=1, stderr=str(error)))
     for action, path, text in file_steps:
         try:
             if action == "write":

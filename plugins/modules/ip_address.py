@@ -56,6 +56,16 @@ options:
         False leaves the link state alone.
     type: bool
     default: false
+  announce:
+    description:
+      - After adding an address, tell its segment that it lives here now - a gratuitous ARP
+        (IPv4) or an unsolicited neighbour advertisement (IPv6), two of each - so that hosts
+        whose neighbour entry still names the host that held the address before (a router
+        replaced, a cluster moved) use this one at once. Only addresses this run adds are
+        announced; never use it for addresses that must stay silent (a direct-routing real
+        server's VIPs on the loopback).
+    type: bool
+    default: false
   boot:
     description:
       - Install the boot unit and enable it for this interface while the record holds
@@ -137,6 +147,12 @@ files:
   type: list
   elements: str
   sample: ["/etc/lvs-cluster/addresses/lo"]
+announced:
+  description: The addresses announced (check mode, that would be) with O(announce).
+  returned: always
+  type: list
+  elements: str
+  sample: ["198.51.100.1"]
 unit:
   description: The boot unit enabled for the interface, null if none.
   returned: always
@@ -167,7 +183,7 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lvs.cluster.plugins.module_utils import ip_address
+from ansible_collections.lvs.cluster.plugins.module_utils import ip_address, neighbour_announce
 from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, result_or_fail
 
 ROOT = "/"
@@ -181,6 +197,7 @@ def main():
             purge=dict(type="bool", default=True),
             up=dict(type="bool", default=False),
             boot=dict(type="bool", default=True),
+            announce=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -196,7 +213,8 @@ def main():
     def work():
         return ip_address.converge(command_runner(module), which, ip_address.Files(ROOT), params["interface"],
                                    params["addresses"], purge=params["purge"], up=params["up"],
-                                   boot=params["boot"], check_mode=module.check_mode, diff=module._diff)
+                                   boot=params["boot"], check_mode=module.check_mode, diff=module._diff,
+                                   announce=neighbour_announce.announce if params["announce"] else None)
 
     module.exit_json(**result_or_fail(module, work, interface=params["interface"]))
 

@@ -212,3 +212,50 @@ def test_boot_false_leaves_systemd_alone(tmp_path):
     result = converge(tmp_path, Target({"lo": "lo"}), ["192.0.2.10"], boot=False)
     assert result["commands"] == ["ip address replace 192.0.2.10/32 dev lo"]
     assert result["files"] == [RECORD] and result["unit"] is None
+
+
+# --- announce: a gratuitous ARP / unsolicited NA for each address a run adds ---------------
+
+
+class Announcer:
+    def __init__(self, fail=None):
+        self.sent, self.fail = [], fail
+
+    def __call__(self, interface, address, family):
+        if self.fail:
+            raise OSError(self.fail)
+        self.sent.append((interface, address, family))
+
+
+def test_announce_only_what_this_run_adds_after_it_is_on_the_interface(tmp_path):
+    target, announcer = Target({"lo": "lo"}), Announcer()
+    result = converge(tmp_path, target, ["192.0.2.10", "2001:db8:2::10"], announce=announcer)
+    assert announcer.sent == [("lo", "192.0.2.10", "ipv4"), ("lo", "2001:db8:2::10", "ipv6")]
+    assert result["announced"] == ["192.0.2.10", "2001:db8:2::10"]
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_announce_nothing_when_converged(tmp_path, check_mode):
+    converged(tmp_path)
+    announcer = Announcer()
+    result = converge(tmp_path, Target({"lo": "lo with VIPs"}), ["192.0.2.10", "2001:db8:2::10"],
+                      check_mode=check_mode, announce=announcer)
+    assert announcer.sent == [] and result["announced"] == [] and not result["changed"]
+
+
+def test_check_mode_predicts_the_announcement_and_sends_none(tmp_path):
+    announcer = Announcer()
+    result = converge(tmp_path, Target({"lo": "lo"}), ["192.0.2.10"], check_mode=True, announce=announcer)
+    assert result["announced"] == ["192.0.2.10"] and announcer.sent == []
+
+
+def test_without_announce_nothing_is_announced(tmp_path):
+    result = converge(tmp_path, Target({"lo": "lo"}), ["192.0.2.10"])
+    assert result["announced"] == []
+
+
+def test_a_failed_announcement_names_the_address_and_what_was_applied(tmp_path):
+    with pytest.raises(ApplyError) as raised:
+        converge(tmp_path, Target({"lo": "lo"}), ["192.0.2.10"], announce=Announcer(fail="Operation not permitted"))
+    assert "announcing 192.0.2.10 on lo failed: Operation not permitted" in str(raised.value)
+    assert raised.value.result["applied"] == ["ip address replace 192.0.2.10/32 dev lo"]
