@@ -34,6 +34,9 @@ def main(argv=None):
     cut = commands.add_parser("power-cut", help="sync the guests' disks, then kill them as a "
                               "power cut would (no shutdown); `up` boots them again")
     cut.add_argument("guests", nargs="+")
+    reboot = commands.add_parser("reboot", help="a clean reboot: each guest's own shutdown "
+                                 "(systemctl poweroff), then boot it again")
+    reboot.add_argument("guests", nargs="+")
     traffic = commands.add_parser("traffic", help="N fresh connections from the client to each "
                                   "HOST:PORT; print who answered (JSON)")
     traffic.add_argument("-n", type=int, default=30)
@@ -77,6 +80,8 @@ def main(argv=None):
             return selftest.main()
         elif args.command == "power-cut":
             lifecycle.power_cut([topo_guest(name) for name in args.guests])
+        elif args.command == "reboot":
+            lifecycle.reboot([topo_guest(name) for name in args.guests])
         elif args.command == "traffic":
             from . import topology as topo
             from .run import in_netns, run

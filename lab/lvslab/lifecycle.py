@@ -111,8 +111,10 @@ def _wait_until_running(booted, lower):
 
 def _stop_guest(guest):
     """Power the guest off if it answers, kill its process group if it does not stop (or
-    hangs: no step here waits on the guest without a time limit), remove its mount and taps."""
+    hangs: no step here waits on the guest without a time limit), remove its mount and taps.
+    True when it went down by its own clean shutdown."""
     pid = guests.running_pid(guest)
+    clean = False
     if pid is not None and guests.ssh_port_open(guest):
         # A clean poweroff first; the process group is killed if it does not finish.
         try:
@@ -122,6 +124,7 @@ def _stop_guest(guest):
         deadline = time.monotonic() + 20
         while guests.running_pid(guest) is not None and time.monotonic() < deadline:
             time.sleep(0.3)
+        clean = guests.running_pid(guest) is None
     remote.close_master(guest.name)
     try:
         guests.kill(guest)
@@ -132,6 +135,26 @@ def _stop_guest(guest):
         guests.unmount_overlay(guest)
         if network.netns_exists(topo.HUB_NETNS):
             network.delete_taps(guest)
+    return clean
+
+
+def reboot(victims):
+    """A clean reboot, the lab's way: each guest's own shutdown (`systemctl poweroff`: its
+    services stop as on any reboot), then `up` boots it again. A UML guest cannot reboot in
+    place here: after `systemctl reboot` it came back without its network (its vector
+    devices could not reopen their taps). Fails, after booting them all again, if one did
+    not finish its shutdown in time (it was killed: that was no clean reboot)."""
+    _check_owner()
+    unclean = []
+    for guest in victims:
+        if guests.running_pid(guest) is None:
+            raise RuntimeError(f"{guest.name} is not running")
+        if not _stop_guest(guest):
+            unclean.append(guest.name)
+        say(f"{guest.name}: shut down" + (" (not cleanly: killed)" if guest.name in unclean else ""))
+    up()
+    if unclean:
+        raise RuntimeError("no clean shutdown of " + ", ".join(unclean))
 
 
 def power_cut(victims):
