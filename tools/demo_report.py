@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import yaml
 
@@ -30,6 +31,22 @@ def targets(description):
                 if isinstance(port, int) or str(port).isdigit():
                     found.append((service["name"], "%s:%s" % (host, port)))
     return found
+
+
+def settled_stats(router):
+    """ipvsadm -Ln --stats once its counters have stopped moving. The kernel adds each
+    CPU's counts into these totals on a 2-second timer, so a read right after the traffic
+    misses the last connections (seen: 187 of the bundle's 200); two reads more than 2 s
+    apart that agree have a fold between them."""
+    previous = None
+    for _attempt in range(5):
+        text = subprocess.run(LAB + ["ssh", router, "ipvsadm", "-Ln", "--stats"], stdout=subprocess.PIPE,
+                              text=True, check=True).stdout
+        if text == previous:
+            break
+        previous = text
+        time.sleep(2.5)
+    return text
 
 
 def main(argv=None):
@@ -52,8 +69,7 @@ def main(argv=None):
         answers = served[target]
         failures += sum(count for answer, count in answers.items() if answer.startswith("<"))
         print("%-12s %-22s %s" % (service, target, ", ".join("%s %d" % item for item in sorted(answers.items()))))
-    stats = subprocess.run(LAB + ["ssh", router, "ipvsadm", "-Ln", "--stats"], stdout=subprocess.PIPE,
-                           text=True, check=True).stdout
+    stats = settled_stats(router)
     print("\n=== %s: ipvsadm -Ln --stats (connections, packets, bytes per real server)" % router)
     print(stats.rstrip())
     print("\n%s" % ("every request answered" if not failures else "%d requests FAILED" % failures))
