@@ -43,19 +43,22 @@ def unsolicited_na(mac, address):
             + struct.pack("!BB", 2, 1) + mac)
 
 
+def _mac(interface):
+    """The interface's hardware address, as bytes."""
+    with open("/sys/class/net/%s/address" % interface) as handle:
+        return bytes.fromhex(handle.read().strip().replace(":", ""))
+
+
 def announce(interface, address, family):
     """Send the announcement of `address` (an address now on `interface`) COUNT times."""
+    mac = _mac(interface)
     if family == "ipv4":
         with socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP)) as sock:
             sock.bind((interface, ETH_P_ARP))
-            mac = sock.getsockname()[4]
             for _attempt in range(COUNT):
                 sock.send(garp_frame(mac, address))
         return
     index = socket.if_nametoindex(interface)
-    with socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP)) as probe:
-        probe.bind((interface, ETH_P_ARP))
-        mac = probe.getsockname()[4]
     with socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) as sock:
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)   # RFC 4861: 255
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, index)
