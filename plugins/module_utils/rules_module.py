@@ -13,8 +13,9 @@ from ansible_collections.lvs.cluster.plugins.module_utils.rules import converge
 
 
 def run_rules_module(module, make_backend, want_of, report):
-    """make_backend(name, run, which) -> back end; want_of() validates the options and
-    returns want(current) -> desired; report(current, desired) -> the module's own keys."""
+    """The module's result. make_backend(name, run, which) -> back end; want_of() validates
+    the options and returns want(current) -> desired; report(current, desired) -> the
+    module's own keys."""
     name = module.params["backend"]
 
     def work():
@@ -24,4 +25,4 @@ def run_rules_module(module, make_backend, want_of, report):
         current, desired, result = converge(backend, run, want, check_mode=module.check_mode, diff=module._diff)
         return dict(report(current, desired), backend=name, **result)
 
-    module.exit_json(**result_or_fail(module, work, backend=name))
+    return result_or_fail(module, work, backend=name)

@@ -183,29 +183,12 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lvs.cluster.plugins.module_utils import arp_backends, arp_suppression as arp
-from ansible_collections.lvs.cluster.plugins.module_utils.rules_module import run_rules_module
+from ansible_collections.lvs.cluster.plugins.module_utils.bodies import arptables_vip as body
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            vips=dict(type="list", elements="str", default=[]),
-            real_ip=dict(type="str"),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            purge=dict(type="bool", default=False),
-            backend=dict(type="str", choices=list(arp_backends.BACKENDS), default="arptables"),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-
-    def want_of():
-        vips, real_ip, state = arp.validate(params["vips"], params["real_ip"], params["state"])
-        return lambda current: arp.desired_state(current, vips, real_ip, state, params["purge"])
-
-    run_rules_module(module, arp_backends.backend, want_of,
-                     lambda current, desired: dict(before=current.as_dict(), vips=desired.vips()))
+    module = AnsibleModule(**body.SPEC)
+    module.exit_json(**body.run(module))
 
 
 if __name__ == "__main__":

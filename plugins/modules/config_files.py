@@ -120,31 +120,12 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lvs.cluster.plugins.module_utils import config_files
-from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, result_or_fail
+from ansible_collections.lvs.cluster.plugins.module_utils.bodies import config_files as body
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(files=dict(
-            type="list", elements="dict", required=True,
-            options=dict(path=dict(type="path", required=True), content=dict(type="str"), link=dict(type="path"),
-                         mode=dict(type="str", default="0644"),
-                         validate=dict(type="list", elements="str")))),
-        supports_check_mode=True)
-
-    def work():
-        entries = config_files.validate(module.params["files"])
-        current = dict((entry["path"], config_files.read(entry["path"])) for entry in entries)
-        changes = config_files.plan(entries, current)
-        result = dict(changed=bool(changes), changed_files=[entry["path"] for entry in changes])
-        if module._diff:
-            result["diff"] = config_files.diff(changes, current)
-        if module.check_mode or not changes:
-            return dict(result, validated=[])
-        return config_files.apply(command_runner(module), changes, result)
-
-    module.exit_json(**result_or_fail(module, work))
+    module = AnsibleModule(**body.SPEC)
+    module.exit_json(**body.run(module))
 
 
 if __name__ == "__main__":

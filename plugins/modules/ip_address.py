@@ -183,40 +183,12 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lvs.cluster.plugins.module_utils import ip_address, neighbour_announce
-from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, result_or_fail
-
-ROOT = "/"
+from ansible_collections.lvs.cluster.plugins.module_utils.bodies import ip_address as body
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            interface=dict(type="str", required=True),
-            addresses=dict(type="list", elements="str", default=[]),
-            purge=dict(type="bool", default=True),
-            up=dict(type="bool", default=False),
-            boot=dict(type="bool", default=True),
-            announce=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-
-    def which(name):
-        path = module.get_bin_path(name)
-        if path is None:
-            module.fail_json(msg="needs the executable %r, which is not installed (or not on PATH)" % name,
-                             changed=False)
-        return path
-
-    def work():
-        return ip_address.converge(command_runner(module), which, ip_address.Files(ROOT), params["interface"],
-                                   params["addresses"], purge=params["purge"], up=params["up"],
-                                   boot=params["boot"], check_mode=module.check_mode, diff=module._diff,
-                                   announce=neighbour_announce.announce if params["announce"] else None)
-
-    module.exit_json(**result_or_fail(module, work, interface=params["interface"]))
+    module = AnsibleModule(**body.SPEC)
+    module.exit_json(**body.run(module))
 
 
 if __name__ == "__main__":

@@ -266,47 +266,12 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lvs.cluster.plugins.module_utils.command import result_or_fail
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_keepalived import desired_services, heal
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_module import ipvsadm_backend, service_options
-from ansible_collections.lvs.cluster.plugins.module_utils.keepalived_checkers import (
-    DEFAULT_DUMP_FILE,
-    DEFAULT_PID_FILE,
-    DumpRequest,
-    parse,
-)
+from ansible_collections.lvs.cluster.plugins.module_utils.bodies import ipvs_keepalived as body
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            services=dict(type="list", elements="dict", required=True, options=service_options()),
-            dump_file=dict(type="path", default=DEFAULT_DUMP_FILE),
-            pid_file=dict(type="path", default=DEFAULT_PID_FILE),
-            timeout=dict(type="int", default=10),
-        ),
-        supports_check_mode=True,
-    )
-    module.exit_json(**result_or_fail(module, lambda: _heal(module), lambda failed: _shape(failed, module._diff)))
-
-
-def _heal(module):
-    params = module.params
-    desired = desired_services(params["services"])
-    if params["timeout"] < 1:
-        module.fail_json(msg="timeout=%r: must be at least 1 (seconds)" % params["timeout"], changed=False)
-    request = DumpRequest(params["pid_file"], params["dump_file"], params["timeout"])
-    result = heal(ipvsadm_backend(module), lambda: parse(request()), desired,
-                  check_mode=module.check_mode, diff=module._diff)
-    return _shape(result, module._diff)
-
-
-def _shape(result, diff):
-    shaped = dict(result)
-    before, after = shaped.pop("before", None), shaped.pop("after", None)
-    if diff and before is not None:
-        shaped["diff"] = {"before": {"services": before}, "after": {"services": after}}
-    return shaped
+    module = AnsibleModule(**body.SPEC)
+    module.exit_json(**body.run(module))
 
 
 if __name__ == "__main__":

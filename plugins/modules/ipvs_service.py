@@ -339,61 +339,12 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lvs.cluster.plugins.module_utils.command import result_or_fail
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_apply import converge
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_diff import plan_services
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import desired_service
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_module import ipvsadm_backend, service_options
-
-SINGLE = ("protocol", "vip", "port", "fwmark", "family", "scheduler", "scheduler_flags",
-          "persistence_timeout", "persistence_netmask", "persistence_engine", "one_packet",
-          "destinations")
+from ansible_collections.lvs.cluster.plugins.module_utils.bodies import ipvs_service as body
 
 
 def main():
-    argument_spec = service_options()
-    argument_spec.update(services=dict(type="list", elements="dict", options=service_options()))
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[("services", name) for name in SINGLE],
-        supports_check_mode=True,
-    )
-    params = module.params
-    list_form = params["services"] is not None
-    if not list_form and params["protocol"] is None and params["fwmark"] is None:
-        module.fail_json(msg="give protocol, vip and port, or fwmark (one service), or services (a list)")
-    module.exit_json(**result_or_fail(module, lambda: _converge(module, list_form),
-                                      lambda failed: _shape(failed, list_form, module._diff)))
-
-
-def _converge(module, list_form):
-    params = module.params
-    if list_form:
-        desired = [desired_service(entry, "services[%d]." % index)
-                   for index, entry in enumerate(params["services"])]
-    else:
-        desired = [desired_service(params)]
-    backend = ipvsadm_backend(module)
-    live = backend.read_table()
-    # the top-level purge is about services in the list form, about real servers otherwise
-    targets, scope = plan_services(live, desired, params["purge"] if list_form else False)
-    result = converge(backend, live, targets, scope, check_mode=module.check_mode,
-                      compact=list_form, diff=module._diff)
-    return _shape(result, list_form, module._diff)
-
-
-def _shape(result, list_form, diff):
-    shaped = dict(result)
-    before, after = shaped.pop("before", None), shaped.pop("after", None)
-    if list_form:
-        # a summary (in result already); before / after only what changes
-        if diff and before is not None:
-            shaped["diff"] = {"before": {"services": before}, "after": {"services": after}}
-    else:
-        shaped["service"] = after[0] if after else None
-        if diff:
-            shaped["diff"] = {"before": before[0] if before else {}, "after": after[0] if after else {}}
-    return shaped
+    module = AnsibleModule(**body.SPEC)
+    module.exit_json(**body.run(module))
 
 
 if __name__ == "__main__":

@@ -85,54 +85,14 @@ diff:
   sample: {"before": "ip_vs\n", "after": "ip_vs\nip_vs_ftp\n"}
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lvs.cluster.plugins.module_utils import kernel_modules as km, owned_file
-from ansible_collections.lvs.cluster.plugins.module_utils.command import (
-    command_runner,
-    command_text,
-    result_or_fail,
-)
-
-HEADER = "Written by lvs.cluster (the kernel_modules module); changes here are overwritten."
-
-
-def _loaded():
-    return set(os.listdir("/sys/module")) if os.path.isdir("/sys/module") else set()
-
-
-def _diff_text(text, loaded):
-    return (text or "") + "# loaded now: %s\n" % " ".join(loaded)
+from ansible_collections.lvs.cluster.plugins.module_utils.bodies import kernel_modules as body
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(names=dict(type="list", elements="str", required=True),
-                           path=dict(type="path", required=True)),
-        supports_check_mode=True)
-    params = module.params
-
-    def work():
-        names = km.validate(params["names"])
-        absent = km.missing(names, _loaded())
-        current_text = owned_file.read(params["path"])
-        wanted_text = km.render_file(names, HEADER) if names else None
-        file_changed = current_text != wanted_text
-        commands = [command_text(km.load_argv(absent))] if absent else []
-        result = dict(changed=bool(absent) or file_changed, loaded=absent,
-                      file_changed=file_changed, commands=commands)
-        if module._diff:
-            present = [name for name in names if name not in absent]
-            result["diff"] = {"before": _diff_text(current_text, present),
-                              "after": _diff_text(wanted_text, names)}
-        if module.check_mode:
-            return result
-        return owned_file.apply(command_runner(module), km.load_argv(absent) if absent else None,
-                                params["path"], wanted_text, result)
-
-    module.exit_json(**result_or_fail(module, work))
+    module = AnsibleModule(**body.SPEC)
+    module.exit_json(**body.run(module))
 
 
 if __name__ == "__main__":

@@ -98,49 +98,12 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lvs.cluster.plugins.module_utils import owned_file, sysctl_settings as sysctl
-from ansible_collections.lvs.cluster.plugins.module_utils.command import (
-    command_runner,
-    command_text,
-    result_or_fail,
-)
-
-HEADER = "Written by lvs.cluster (the sysctls module); changes here are overwritten."
-
-
-def _diff_text(text, live, keys):
-    return (text or "") + "".join("# live: %s = %s\n" % (key, live.get(key)) for key in keys)
+from ansible_collections.lvs.cluster.plugins.module_utils.bodies import sysctls as body
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(settings=dict(type="dict", required=True),
-                           comments=dict(type="dict", default={}),
-                           path=dict(type="path", required=True)),
-        supports_check_mode=True)
-    params = module.params
-
-    def work():
-        entries = sysctl.validate(params["settings"], params["comments"])
-        run = command_runner(module)
-        live = sysctl.parse_live(entries, *run(sysctl.read_argv(entries))) if entries else {}
-        changes = sysctl.changed_live(entries, live)
-        current_text = owned_file.read(params["path"])
-        wanted_text = sysctl.render_file(entries, HEADER) if entries else None
-        file_changed = current_text != wanted_text
-        commands = [command_text(sysctl.write_argv(changes))] if changes else []
-        result = dict(changed=bool(changes) or file_changed, file_changed=file_changed,
-                      live_changes=dict(changes), commands=commands)
-        if module._diff:
-            keys = [key for key, _v, _c in entries]
-            result["diff"] = {"before": _diff_text(current_text, live, keys),
-                              "after": _diff_text(wanted_text, dict(live, **dict(changes)), keys)}
-        if module.check_mode:
-            return result
-        return owned_file.apply(run, sysctl.write_argv(changes) if changes else None,
-                                params["path"], wanted_text, result)
-
-    module.exit_json(**result_or_fail(module, work))
+    module = AnsibleModule(**body.SPEC)
+    module.exit_json(**body.run(module))
 
 
 if __name__ == "__main__":

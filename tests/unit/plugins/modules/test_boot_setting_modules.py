@@ -73,7 +73,7 @@ def test_sysctls_write_failure_reports_rc(tmp_path):
 @pytest.fixture
 def loaded(monkeypatch):
     modules = {"ip_vs"}
-    monkeypatch.setattr(kernel_modules, "_loaded", lambda: set(modules))
+    monkeypatch.setattr(kernel_modules.body, "_loaded", lambda: set(modules))
     return modules
 
 

@@ -13,7 +13,7 @@ SHOW_LO = "ip -j address show dev lo"
 
 @pytest.fixture(autouse=True)
 def root(tmp_path, monkeypatch):
-    monkeypatch.setattr(ip_address, "ROOT", str(tmp_path))
+    monkeypatch.setattr(ip_address.body, "ROOT", str(tmp_path))
     return tmp_path
 
 

@@ -1,0 +1,35 @@
+# -*- coding: utf-8 -*-
+# Copyright: lvs.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The body of the config_files module: its options, and one run on anything shaped like
+AnsibleModule (the module itself, or drift's check-mode stand-in)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.lvs.cluster.plugins.module_utils import config_files
+from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, result_or_fail
+
+SPEC = dict(
+    argument_spec=dict(files=dict(
+        type="list", elements="dict", required=True,
+        options=dict(path=dict(type="path", required=True), content=dict(type="str"), link=dict(type="path"),
+                     mode=dict(type="str", default="0644"),
+                     validate=dict(type="list", elements="str")))),
+    supports_check_mode=True)
+
+
+def run(module):
+    def work():
+        entries = config_files.validate(module.params["files"])
+        current = dict((entry["path"], config_files.read(entry["path"])) for entry in entries)
+        changes = config_files.plan(entries, current)
+        result = dict(changed=bool(changes), changed_files=[entry["path"] for entry in changes])
+        if module._diff:
+            result["diff"] = config_files.diff(changes, current)
+        if module.check_mode or not changes:
+            return dict(result, validated=[])
+        return config_files.apply(command_runner(module), changes, result)
+
+    return result_or_fail(module, work)

@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright: lvs.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The body of the ip_address module: its options, and one run on anything shaped like
+AnsibleModule (the module itself, or drift's check-mode stand-in)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.lvs.cluster.plugins.module_utils import ip_address, neighbour_announce
+from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, result_or_fail
+
+SPEC = dict(
+    argument_spec=dict(
+        interface=dict(type="str", required=True),
+        addresses=dict(type="list", elements="str", default=[]),
+        purge=dict(type="bool", default=True),
+        up=dict(type="bool", default=False),
+        boot=dict(type="bool", default=True),
+        announce=dict(type="bool", default=False),
+    ),
+    supports_check_mode=True,
+)
+
+ROOT = "/"
+
+
+def run(module):
+    params = module.params
+
+    def which(name):
+        path = module.get_bin_path(name)
+        if path is None:
+            module.fail_json(msg="needs the executable %r, which is not installed (or not on PATH)" % name,
+                             changed=False)
+        return path
+
+    def work():
+        return ip_address.converge(command_runner(module), which, ip_address.Files(ROOT), params["interface"],
+                                   params["addresses"], purge=params["purge"], up=params["up"],
+                                   boot=params["boot"], check_mode=module.check_mode, diff=module._diff,
+                                   announce=neighbour_announce.announce if params["announce"] else None)
+
+    return result_or_fail(module, work, interface=params["interface"])

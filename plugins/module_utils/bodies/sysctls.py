@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright: lvs.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The body of the sysctls module: its options, and one run on anything shaped like
+AnsibleModule (the module itself, or drift's check-mode stand-in)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.lvs.cluster.plugins.module_utils import owned_file, sysctl_settings as sysctl
+from ansible_collections.lvs.cluster.plugins.module_utils.command import (
+    command_runner,
+    command_text,
+    result_or_fail,
+)
+
+SPEC = dict(
+    argument_spec=dict(settings=dict(type="dict", required=True),
+                       comments=dict(type="dict", default={}),
+                       path=dict(type="path", required=True)),
+    supports_check_mode=True)
+
+HEADER = "Written by lvs.cluster (the sysctls module); changes here are overwritten."
+
+
+def _diff_text(text, live, keys):
+    return (text or "") + "".join("# live: %s = %s\n" % (key, live.get(key)) for key in keys)
+
+
+def run(module):
+    params = module.params
+
+    def work():
+        entries = sysctl.validate(params["settings"], params["comments"])
+        run_command = command_runner(module)
+        live = sysctl.parse_live(entries, *run_command(sysctl.read_argv(entries))) if entries else {}
+        changes = sysctl.changed_live(entries, live)
+        current_text = owned_file.read(params["path"])
+        wanted_text = sysctl.render_file(entries, HEADER) if entries else None
+        file_changed = current_text != wanted_text
+        commands = [command_text(sysctl.write_argv(changes))] if changes else []
+        result = dict(changed=bool(changes) or file_changed, file_changed=file_changed,
+                      live_changes=dict(changes), commands=commands)
+        if module._diff:
+            keys = [key for key, _v, _c in entries]
+            result["diff"] = {"before": _diff_text(current_text, live, keys),
+                              "after": _diff_text(wanted_text, dict(live, **dict(changes)), keys)}
+        if module.check_mode:
+            return result
+        return owned_file.apply(run_command, sysctl.write_argv(changes) if changes else None,
+                                params["path"], wanted_text, result)
+
+    return result_or_fail(module, work)

@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# Copyright: lvs.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Several of the collection's module calls, each run in check mode by its own body
+(module_utils/bodies), in one Python process on the host: which of them would change it.
+
+A module call costs about 2 s on a slow host, most of it Python starting and importing
+Ansible's module code; the work itself is a few reads. A role that asks once whether the
+host already is as described can skip its other calls when it is (the no-op re-run).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.lvs.cluster.plugins.module_utils.bodies import (
+    arptables_vip,
+    config_files,
+    fwmark,
+    ip_address,
+    ipvs_keepalived,
+    ipvs_service,
+    kernel_modules,
+    sysctls,
+)
+from ansible_collections.lvs.cluster.plugins.module_utils.command import C_LOCALE
+
+BODIES = {
+    "arptables_vip": arptables_vip,
+    "config_files": config_files,
+    "fwmark": fwmark,
+    "ip_address": ip_address,
+    "ipvs_keepalived": ipvs_keepalived,
+    "ipvs_service": ipvs_service,
+    "kernel_modules": kernel_modules,
+    "sysctls": sysctls,
+}
+
+
+class CallFailed(Exception):
+    """A body called fail_json: the call cannot be checked (for example a parameter of a
+    kernel module not loaded yet), so it counts as one that would change the host."""
+
+
+class CheckModeCall(object):
+    """What a body sees of AnsibleModule for one call: its own validated options, check mode
+    always, no diff; commands and executables through the real module."""
+
+    check_mode = True
+    _diff = False
+
+    def __init__(self, module, params):
+        self._module = module
+        self.params = params
+
+    def run_command(self, *args, **kwargs):
+        return self._module.run_command(*args, **kwargs)
+
+    def get_bin_path(self, name, required=False, opt_dirs=None):
+        path = self._module.get_bin_path(name, required=False, opt_dirs=opt_dirs)
+        if path is None and required:
+            self.fail_json(msg="needs the executable %r, which is not installed (or not on PATH)" % name)
+        return path
+
+    def fail_json(self, msg, **_result):
+        raise CallFailed(msg)
+
+
+def check_call(module, body, args):
+    """{changed: bool} or, when the call cannot be checked, {changed: None, msg}."""
+    spec = dict((key, value) for key, value in body.SPEC.items() if key != "supports_check_mode")
+    checked = ArgumentSpecValidator(**spec).validate(args)
+    if checked.error_messages:
+        return dict(changed=None, msg="; ".join(checked.error_messages))
+    try:
+        result = body.run(CheckModeCall(module, checked.validated_parameters))
+    except CallFailed as failed:
+        return dict(changed=None, msg=str(failed))
+    return dict(changed=bool(result.get("changed")))
+
+
+def drift(module, calls, reads):
+    """The module's result: each call checked, each read run (argv, C locale, never a shell)."""
+    checked = dict((call["name"], check_call(module, BODIES[call["module"]], call["args"])) for call in calls)
+    drifted = [call["name"] for call in calls if checked[call["name"]]["changed"] is not False]
+    done = {}
+    for read in reads:
+        rc, out, err = module.run_command(read["argv"], environ_update=C_LOCALE, check_rc=False)
+        done[read["name"]] = dict(rc=rc, stdout=out, stdout_lines=out.splitlines(), stderr=err)
+    return dict(changed=False, in_sync=not drifted, drifted=drifted, calls=checked, reads=done)
