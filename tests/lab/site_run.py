@@ -6,7 +6,8 @@ and the recap.
     site_run.py [ansible-playbook arguments...]
 
 The ansible.posix.json callback gives every task's result per host; this keeps the
-"host: task" names of the changed and failed ones. Exit status is ansible-playbook's.
+"host: task" names of the changed and failed ones, and per host what the roles' drift step
+found (drift: {host: {drifted: [call names], in_sync: bool}}). Exit status is ansible-playbook's.
 """
 
 import json
@@ -15,8 +16,12 @@ import subprocess
 import sys
 
 
+# The facts in which the roles keep whether the host was in sync (tasks/drift.yml)
+IN_SYNC_FACTS = ("__router_in_sync", "real_server_in_sync")
+
+
 def summarise(report):
-    changed, failed = [], []
+    changed, failed, drift = [], [], {}
     for play in report.get("plays", []):
         for task in play.get("tasks", []):
             name = task["task"]["name"]
@@ -25,7 +30,19 @@ def summarise(report):
                     failed.append({"task": "%s: %s" % (host, name), "msg": result.get("msg", "")})
                 elif result.get("changed"):
                     changed.append("%s: %s" % (host, name))
-    return {"changed": changed, "failed": failed, "stats": report.get("stats", {})}
+                _drift(drift.setdefault(host, {}), result)
+    return {"changed": changed, "failed": failed, "stats": report.get("stats", {}),
+            "drift": dict((host, found) for host, found in drift.items() if found)}
+
+
+def _drift(found, result):
+    """What the roles' drift step found on a host: the drift call's drifted calls and the
+    role's verdict (in_sync), the last of each in the run."""
+    if "drifted" in result and "in_sync" in result:
+        found["drifted"] = result["drifted"]
+    for fact in IN_SYNC_FACTS:
+        if fact in (result.get("ansible_facts") or {}):
+            found["in_sync"] = result["ansible_facts"][fact]
 
 
 def main(argv):
