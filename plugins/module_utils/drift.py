@@ -25,7 +25,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils.bodies import (
     kernel_modules,
     sysctls,
 )
-from ansible_collections.lvs.cluster.plugins.module_utils.command import C_LOCALE
+from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner
 
 BODIES = {
     "arptables_vip": arptables_vip,
@@ -85,8 +85,8 @@ def drift(module, calls, reads):
     """The module's result: each call checked, each read run (argv, C locale, never a shell)."""
     checked = dict((call["name"], check_call(module, BODIES[call["module"]], call["args"])) for call in calls)
     drifted = [call["name"] for call in calls if checked[call["name"]]["changed"] is not False]
-    done = {}
+    run, done = command_runner(module), {}
     for read in reads:
-        rc, out, err = module.run_command(read["argv"], environ_update=C_LOCALE, check_rc=False)
+        rc, out, err = run(read["argv"])
         done[read["name"]] = dict(rc=rc, stdout=out, stdout_lines=out.splitlines(), stderr=err)
     return dict(changed=False, in_sync=not drifted, drifted=drifted, calls=checked, reads=done)
