@@ -22,9 +22,19 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from lvslab.paths import SSH_CONFIG  # noqa: E402  (after the path to the lab's package)
 
 
+# ssh's own failures (exit 255: a connection or its multiplexing master broke while being
+# set up, seen now and then on a loaded host) are retried, as the lab inventory's
+# ansible_ssh_retries does for Ansible; the script only reads, so running it again is safe.
+SSH_ATTEMPTS = 3
+SSH_FAILED = 255
+
+
 def read(host, script):
-    done = subprocess.run(["ssh", "-F", SSH_CONFIG, host, "bash", "-s"], input=script, capture_output=True,
-                          text=True, timeout=120, check=False)
+    for _attempt in range(SSH_ATTEMPTS):
+        done = subprocess.run(["ssh", "-F", SSH_CONFIG, host, "bash", "-s"], input=script, capture_output=True,
+                              text=True, timeout=120, check=False)
+        if done.returncode != SSH_FAILED:
+            break
     if done.returncode != 0:
         raise RuntimeError("%s: rc=%s: %s" % (host, done.returncode, done.stderr.strip()))
     return done.stdout
