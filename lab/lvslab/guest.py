@@ -183,7 +183,9 @@ def running_pid(guest):
 def boot(guest):
     argv = [kernel.binary(), f"umid={topo.INSTANCE}-{guest.name}", f"uml_dir={UML_DIR}",
             f"mem={guest.mem_mb}M", "rootfstype=hostfs", f"rootflags={merged(guest)}", "rw",
-            "init=/lib/systemd/systemd", "con=null", "con0=fd:0,fd:1", "quiet"]
+            "init=/lib/systemd/systemd", "con=null", "con0=fd:0,fd:1"]
+    # Not "quiet": the kernel's and systemd's boot messages go to the console log, so that a
+    # boot that never reaches SSH (kept as <name>-console.<attempt>.log) shows where it stopped.
     for number in range(len(guest.nics)):
         argv.append(f"vec{number}:transport=tap,ifname={guest.tap(number)},mac={guest.mac(number)}")
     os.makedirs(UML_DIR, exist_ok=True)
