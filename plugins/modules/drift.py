@@ -96,7 +96,9 @@ calls:
   type: dict
   sample: {"sysctls": {"changed": true}, "ipvs": {"changed": null, "msg": "needs the executable 'ipvsadm'"}}
 reads:
-  description: Each command by name, C(rc), C(stdout), C(stdout_lines), C(stderr).
+  description:
+    - Each command by name, C(rc), C(stdout), C(stdout_lines), C(stderr).
+    - A program that is not installed is C(rc=127) with a C(stderr) that names it (not a failure).
   returned: always
   type: dict
   sample: {"ipvsadm_enabled": {"rc": 0, "stdout": "enabled\n", "stdout_lines": ["enabled"], "stderr": ""}}

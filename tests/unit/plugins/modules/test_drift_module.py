@@ -90,6 +90,17 @@ def test_reads_are_run_and_returned():
         "enabled": {"rc": 1, "stdout": "disabled\n", "stdout_lines": ["disabled"], "stderr": ""}}
 
 
+def test_a_read_of_a_missing_executable_is_rc_127_not_a_failure():
+    runner = FakeRunner({"systemctl is-enabled ipvsadm": (0, "enabled\n", "")})
+    reads = [{"name": "daemons", "argv": ["ipvsadm", "-L", "--daemon"]},
+             {"name": "enabled", "argv": ["systemctl", "is-enabled", "ipvsadm"]}]
+    result = run_module(drift, {"reads": reads}, runner, missing=("ipvsadm",))
+    assert not result.get("failed") and result["in_sync"]
+    assert result["reads"]["daemons"]["rc"] == 127 and result["reads"]["daemons"]["stdout_lines"] == []
+    assert "'ipvsadm'" in result["reads"]["daemons"]["stderr"]
+    assert result["reads"]["enabled"]["stdout_lines"] == ["enabled"]
+
+
 @pytest.mark.parametrize("option,entry", [
     ("calls", {"name": "a", "module": "sysctls", "args": {}}),
     ("reads", {"name": "a", "argv": ["true"]}),
