@@ -30,7 +30,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils.keepalived_conf import
     render as render_keepalived,
 )
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import render_rules_file
-from ansible_collections.lvs.cluster.plugins.module_utils.router_nftables import render as render_nftables
+from ansible_collections.lvs.cluster.plugins.module_utils.router_nftables import nat_tables, render as render_nftables
 
 # A real server named by inventory host is reached at this host variable, else ansible_host.
 ADDRESS_VARIABLE = "real_server_address"
@@ -117,6 +117,7 @@ def cluster_router(description, hostvars, routers=None):
         "ipvs_rules": render_rules_file(cluster.ipvs_services()),
         "fwmarks": cluster.fwmark_rules(),
         "nftables": render_nftables(cluster.fwmark_rules(), nat_address, cluster.routers["public_interface"]),
+        "nat_tables": nat_tables(nat_address, cluster.routers["public_interface"]),
         "addresses": cluster.router_addresses(),
         "interfaces": _router_interfaces(cluster),
         "public_interface": cluster.routers["public_interface"],

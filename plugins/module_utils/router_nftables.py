@@ -37,18 +37,23 @@ def fwmark_table(marks):
     return _replaced("inet", fwmark_rules.NFT_TABLE, fwmark_rules.render_nft_table(rules))
 
 
-def masquerade_table(nat_address, public_interface):
-    """Masquerade what the NAT real servers send out by themselves (updates, DNS): their
-    subnet is the floating NAT address's network. nat_address is (address, prefix length,
-    family) or None (then the table is removed, of both families)."""
+def nat_tables(nat_address, public_interface):
+    """The masquerading table's body per nftables family ({"ip": ..., "ip6": ...}; "" where
+    the table must be absent). Masquerade what the NAT real servers send out by themselves
+    (updates, DNS): their subnet is the floating NAT address's network. nat_address is
+    (address, prefix length, family) or None.
+
+    Each body is written exactly as ``nft list table`` prints it back, so the router role
+    compares the live table with it as text (a table deleted or edited by hand is loaded
+    again)."""
     family = nat_address[2] if nat_address else None
-    script = ""
+    bodies = {}
     for table_family, address_family in (("ip", "ipv4"), ("ip6", "ipv6")):
         if address_family != family:
-            script += _replaced(table_family, NAT_TABLE, "")
+            bodies[table_family] = ""
             continue
         network = ipaddress.ip_interface(u"%s/%d" % nat_address[:2]).network
-        body = "\n".join([
+        bodies[table_family] = "\n".join([
             "table %s %s {" % (table_family, NAT_TABLE),
             '\tcomment "lvs.cluster: NAT real servers reach the outside through the router"',
             "\tchain postrouting {",
@@ -57,8 +62,13 @@ def masquerade_table(nat_address, public_interface):
             "\t}",
             "}",
         ]) + "\n"
-        script += _replaced(table_family, NAT_TABLE, body)
-    return script
+    return bodies
+
+
+def masquerade_table(nat_address, public_interface):
+    """The masquerading table of each family, replaced whole (removed where not wanted)."""
+    bodies = nat_tables(nat_address, public_interface)
+    return "".join(_replaced(family, NAT_TABLE, bodies[family]) for family in ("ip", "ip6"))
 
 
 def render(marks, nat_address, public_interface):

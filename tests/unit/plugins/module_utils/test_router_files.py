@@ -54,3 +54,29 @@ def test_nftables_file_without_nat_or_marks_removes_the_tables():
     text = router_nftables.render([], None, "vec1")
     assert "{" not in text
     assert text.count("delete table") == 3
+
+
+# As `nft list table ip lvs_cluster_nat` printed it on the lab's router (nftables 1.0.6)
+# after loading the file: the role compares the live table with nat_tables() as text.
+LISTED_NAT_TABLE = (
+    "table ip lvs_cluster_nat {\n"
+    '\tcomment "lvs.cluster: NAT real servers reach the outside through the router"\n'
+    "\tchain postrouting {\n"
+    "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+    '\t\tip saddr 198.51.100.0/24 oifname "vec0" masquerade\n'
+    "\t}\n"
+    "}\n"
+)
+
+
+def test_nat_tables_are_what_nft_lists_and_what_the_file_loads():
+    tables = router_nftables.nat_tables(("198.51.100.254", 24, "ipv4"), "vec0")
+    assert tables == {"ip": LISTED_NAT_TABLE, "ip6": ""}
+    assert LISTED_NAT_TABLE in router_nftables.render([], ("198.51.100.254", 24, "ipv4"), "vec0")
+
+
+def test_nat_tables_ipv6_and_none():
+    tables = router_nftables.nat_tables(("2001:db8:100::fe", 64, "ipv6"), "vec0")
+    assert tables["ip"] == ""
+    assert '\t\tip6 saddr 2001:db8:100::/64 oifname "vec0" masquerade\n' in tables["ip6"]
+    assert router_nftables.nat_tables(None, "vec0") == {"ip": "", "ip6": ""}
