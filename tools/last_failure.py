@@ -12,8 +12,9 @@ import re
 import sys
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-# tools/molecule-test-all stamps each line with the time; molecule frames each line with "│"
-PREFIX = re.compile(r"^(\d\d:\d\d:\d\d )?\s*(│ ?)?")
+# tools/molecule-test-all stamps each line with the time; molecule frames Ansible's lines with
+# "│" (only the frame's indent is removed: a failure's own lines are indented)
+PREFIX = re.compile(r"^(\d\d:\d\d:\d\d )?(\s*│ ?)?")
 LINE_WIDTH = 600
 
 

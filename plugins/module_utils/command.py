@@ -54,12 +54,16 @@ def command_runner(module):
     return run
 
 
+def not_installed(name):
+    """What every part of the collection says of a program the host does not have."""
+    return "needs the executable %r, which is not installed (or not on PATH)" % name
+
+
 def find_binary(module, name, backend):
     """The path of name on the target; a failure that names the back end needing it."""
     path = module.get_bin_path(name)
     if path is None:
-        module.fail_json(msg="backend=%r: needs the executable %r, which is not installed (or not on PATH)"
-                         % (backend, name), changed=False)
+        module.fail_json(msg="backend=%r: %s" % (backend, not_installed(name)), changed=False)
     return path
 
 

@@ -25,7 +25,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils.bodies import (
     kernel_modules,
     sysctls,
 )
-from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner
+from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, not_installed
 
 BODIES = {
     "arptables_vip": arptables_vip,
@@ -61,7 +61,7 @@ class CheckModeCall(object):
     def get_bin_path(self, name, required=False, opt_dirs=None):
         path = self._module.get_bin_path(name, required=False, opt_dirs=opt_dirs)
         if path is None and required:
-            self.fail_json(msg="needs the executable %r, which is not installed (or not on PATH)" % name)
+            self.fail_json(msg=not_installed(name))
         return path
 
     def fail_json(self, msg, **_result):
@@ -90,7 +90,7 @@ def drift(module, calls, reads):
         if module.get_bin_path(read["argv"][0]) is None:
             # a host the role has not set up yet (ipvsadm, nft not installed): an answer,
             # as a shell gives it, not a failure of the whole step
-            rc, out, err = 127, "", "needs the executable %r, which is not installed (or not on PATH)" % read["argv"][0]
+            rc, out, err = 127, "", not_installed(read["argv"][0])
         else:
             rc, out, err = run(read["argv"])
         done[read["name"]] = dict(rc=rc, stdout=out, stdout_lines=out.splitlines(), stderr=err)

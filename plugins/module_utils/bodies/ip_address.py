@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.lvs.cluster.plugins.module_utils import ip_address, neighbour_announce
-from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, result_or_fail
+from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, not_installed, result_or_fail
 
 SPEC = dict(
     argument_spec=dict(
@@ -32,8 +32,7 @@ def run(module):
     def which(name):
         path = module.get_bin_path(name)
         if path is None:
-            module.fail_json(msg="needs the executable %r, which is not installed (or not on PATH)" % name,
-                             changed=False)
+            module.fail_json(msg=not_installed(name), changed=False)
         return path
 
     def work():

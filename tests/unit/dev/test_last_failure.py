@@ -28,9 +28,9 @@ IGNORED_THEN_FAILED = [
 ]
 
 
-def run(tmp_path, lines, *args):
+def run(tmp_path, lines, *args, frame=f"  {FRAME}"):
     log = tmp_path / "scenario.log"
-    log.write_text("".join(f"10:51:58   {FRAME}{line}\n" for line in lines), encoding="utf-8")
+    log.write_text("".join(f"10:51:58 {frame}{line}\n" for line in lines), encoding="utf-8")
     done = subprocess.run(
         [sys.executable, str(TOOL), str(log), *args], capture_output=True, text=True, check=True
     )
@@ -43,6 +43,13 @@ def test_the_last_failure_not_ignored_with_its_task(tmp_path):
         "fatal: [localhost]: FAILED! => ",
         "    assertion: web.rs1 >= 135",
         "    msg: '{\"rs1\": 120}'",
+    ]
+
+
+def test_lines_without_the_frame_keep_their_indent(tmp_path):
+    assert run(tmp_path, IGNORED_THEN_FAILED, frame="")[1:3] == [
+        "fatal: [localhost]: FAILED! => ",
+        "    assertion: web.rs1 >= 135",
     ]
 
 
