@@ -15,7 +15,8 @@ successful answer, from the start to the end (a failover's client-visible gap).
 A new connection per request, so IPVS schedules every one (no keep-alive reuse).
 With --hold: N connections opened at the start to an echo service (which first says its
 name), each sending a numbered line every second and reading it back, for S s; then one last
-round with --timeout to answer. {"opened", "survived", "lost", "answers", "errors"}: a
+round with --timeout to answer. {"opened", "survived", "lost", "answers", "errors",
+"opened_at" (the wall-clock time all were open), "lost_ports" (client port: why)}: a
 connection survived when its last line came back on the same connection (a failover in
 between: did the new active router know the connection?).
 Standard library only: it runs with the host's python3 in a namespace, not in the venv.
@@ -95,6 +96,7 @@ def hold(target, count, duration, timeout):
     """count echo connections kept busy for duration s; how many still echo at the end."""
     host, port = split_target(target)
     conns, answers, errors = {}, collections.Counter(), collections.Counter()
+    dropped = {}                                          # each lost connection: why
     # One at a time (about 0.1 s each on the lab: the echo service forks a process per
     # connection; more at once overflow its listen backlog of 5 and are reset).
     for _ in range(count):
@@ -111,6 +113,8 @@ def hold(target, count, duration, timeout):
         conn.setblocking(False)
         conns[conn] = b""                                 # what came back since
     opened = len(conns)
+    ports = dict((conn, conn.getsockname()[1]) for conn in conns)
+    opened_at = time.time()
     start = time.monotonic()
     rounds = 0
     while conns:
@@ -121,7 +125,7 @@ def hold(target, count, duration, timeout):
             try:
                 conn.sendall(wanted)
             except OSError as error:
-                _drop(conns, conn, _reason(error), errors)
+                _drop(conns, conn, _reason(error), errors, dropped)
         # A late reply (a failover under way) is not a loss: TCP retransmits it. Only the
         # last round, with the full timeout, decides.
         deadline = time.monotonic() + (timeout if last else 0.5)
@@ -135,25 +139,27 @@ def hold(target, count, duration, timeout):
                     continue
                 except OSError as error:
                     pending.discard(conn)
-                    _drop(conns, conn, _reason(error), errors)
+                    _drop(conns, conn, _reason(error), errors, dropped)
                     continue
                 if not chunk:
                     pending.discard(conn)
-                    _drop(conns, conn, "closed by the server", errors)
+                    _drop(conns, conn, "closed by the server", errors, dropped)
                     continue
                 conns[conn] = (conns[conn] + chunk)[-64:]
                 if conns[conn].endswith(wanted):
                     pending.discard(conn)
         if last:
             for conn in pending:
-                _drop(conns, conn, "no answer at the end", errors)
+                _drop(conns, conn, "no answer at the end", errors, dropped)
             break
         time.sleep(max(0.0, start + rounds - time.monotonic()))
     survived = len(conns)
     for conn in conns:
         conn.close()
+    lost_ports = dict((ports[conn], why) for conn, why in dropped.items() if conn in ports)
     return {"opened": opened, "survived": survived, "lost": opened - survived,
-            "answers": dict(answers), "errors": dict(errors), "rounds": rounds}
+            "answers": dict(answers), "errors": dict(errors), "rounds": rounds,
+            "opened_at": round(opened_at, 3), "lost_ports": lost_ports}
 
 
 def _first_line(conn):
@@ -166,7 +172,9 @@ def _first_line(conn):
     return data.split(b"\n", 1)[0].decode(errors="replace").strip()
 
 
-def _drop(conns, conn, reason, errors):
+def _drop(conns, conn, reason, errors, dropped=None):
+    if dropped is not None:
+        dropped[conn] = reason
     errors[reason] += 1
     conns.pop(conn, None)
     conn.close()
