@@ -5,10 +5,10 @@ import shutil
 import signal
 import time
 
-from . import base, guest as guests, network, remote
+from . import base, guest as guests, hang, network, remote
 from . import topology as topo
 from .inventory import render
-from .paths import ANSIBLE_CONTROL_DIR, INVENTORY, OWNER_FILE, STATE
+from .paths import ANSIBLE_CONTROL_DIR, INVENTORY, LOGS, OWNER_FILE, STATE
 from .run import CommandError, run, say
 
 
@@ -57,6 +57,8 @@ def up():
         for guest in topo.GUESTS:
             if _guest_answers(guest):
                 continue
+            if guests.running_pid(guest) is not None and hung_guests([guest]):
+                power_cut([guest])          # runs, no SSH, hung (evidence logged)
             _stop_guest(guest)              # whatever is left of an earlier run
             _start_guest(guest, lower)
             booted.append(guest)
@@ -78,6 +80,46 @@ def up():
         except Exception as cleanup:        # report, but raise the failure that counts
             say(f"clean-up after the failed lab-up: {cleanup}")
         raise
+
+
+def hang_log(guest):
+    return os.path.join(LOGS, f"{guest.name}-hang.log")
+
+
+def hung_guests(candidates):
+    """The guests among `candidates` whose UML kernel shows the hang of docs/lab.md ("A
+    hung guest"); each one's evidence is appended to LOGS/NAME-hang.log and said on stderr.
+    Takes about hang.SAMPLES * hang.INTERVAL s when a guest looks hung, one /proc pass
+    when none does."""
+    pids = {guest.name: guests.running_pid(guest) for guest in candidates}
+    running = [guest for guest in candidates if pids[guest.name] is not None]
+    found = hang.watch([pids[guest.name] for guest in running])
+    hung = []
+    for guest in running:
+        reason, samples = found[pids[guest.name]]
+        if reason is None:
+            continue
+        text = hang.evidence(guest.name, pids[guest.name], reason, samples,
+                             guests.console_text(guest))
+        os.makedirs(LOGS, exist_ok=True)
+        with open(hang_log(guest), "a", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        banner = "!" * 78
+        say(f"{banner}\n{text}\n{banner}")
+        say(f"{guest.name} is HUNG: {reason}; evidence appended to {hang_log(guest)}")
+        hung.append(guest)
+    return hung
+
+
+def check():
+    """`lab check`: find hung guests (evidence logged), power-cycle them and boot them
+    again with `up`. Returns the names of the guests that were hung."""
+    _check_owner()
+    hung = hung_guests(topo.GUESTS)
+    if hung:
+        power_cut(hung)
+        up()
+    return [guest.name for guest in hung]
 
 
 def _start_guest(guest, lower):
