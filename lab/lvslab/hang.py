@@ -11,7 +11,10 @@ makes no progress, and SSH never answers. A healthy guest blocks SIGIO for micro
 Pure parts (sample, verdict) read a /proc tree given as a path, so the unit tests run them
 on fake trees; evidence() and the callers in lifecycle.py act on the real guest."""
 
+import bisect
+import ctypes
 import os
+import struct
 import time
 
 SIGIO = 29
@@ -117,7 +120,100 @@ def _file(proc, pid, name):
         return f"(unreadable: {exc.strerror})"
 
 
-def evidence(name, pgid, reason, samples, console_text, proc="/proc", syscall_samples=10):
+_PTRACE_GETREGS, _PTRACE_ATTACH, _PTRACE_DETACH = 12, 16, 17
+_WALL = 0x40000000
+# struct user_regs_struct (x86_64): the indexes of rbp, rip and rsp among its 27 words
+_RBP, _RIP, _RSP, _NREGS = 4, 16, 19, 27
+
+
+def text_range(pid, proc="/proc"):
+    """(start, end) of the executable mapping of the process's own binary (the UML kernel's
+    text), or None."""
+    try:
+        exe = os.path.realpath(os.path.join(proc, str(pid), "exe"))
+        maps = _read(os.path.join(proc, str(pid), "maps"))
+    except OSError:
+        return None
+    for line in maps.splitlines():
+        fields = line.split(None, 5)
+        if len(fields) == 6 and fields[1].startswith("r-x") and fields[5].strip() == exe:
+            start, end = fields[0].split("-")
+            return int(start, 16), int(end, 16)
+    return None
+
+
+def backtrace(pid, depth=24, scan=8192):
+    """Where a process that nobody traces is: PTRACE_ATTACH, GETREGS, PTRACE_DETACH, and
+    from /proc/PID/mem in between its frame-pointer chain (the lab's kernel has
+    CONFIG_FRAME_POINTER; a chain that starts in libc may be cut short) and every word of
+    the `scan` bytes above its stack pointer that points into its own text (the return
+    addresses of the calls it is in, plus some stale ones). For a hung guest only: it
+    stops the process for a moment. {rip, rsp, frames, stack}; OSError if it cannot."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+    if libc.ptrace(_PTRACE_ATTACH, pid, None, None) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"PTRACE_ATTACH {pid}: {os.strerror(err)}")
+    try:
+        os.waitpid(pid, _WALL)
+        regs = (ctypes.c_ulong * _NREGS)()
+        if libc.ptrace(_PTRACE_GETREGS, pid, None, ctypes.byref(regs)) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"PTRACE_GETREGS {pid}: {os.strerror(err)}")
+        text = text_range(pid) or (0, 0)
+        frames, stack = [], []
+        with open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
+            rbp = regs[_RBP]
+            for _ in range(depth):
+                if not rbp or rbp % 8:
+                    break
+                try:
+                    mem.seek(rbp)
+                    saved, ret = struct.unpack("<QQ", mem.read(16))
+                except (OSError, struct.error, ValueError, OverflowError):
+                    break
+                frames.append(ret)
+                if saved <= rbp:            # frames go up the stack; anything else ends it
+                    break
+                rbp = saved
+            try:
+                mem.seek(regs[_RSP])
+                data = mem.read(scan)
+            except (OSError, ValueError, OverflowError):
+                data = b""
+        for offset in range(0, len(data) - 7, 8):
+            (word,) = struct.unpack_from("<Q", data, offset)
+            if text[0] <= word < text[1]:
+                stack.append((offset, word))
+        return {"rip": regs[_RIP], "rsp": regs[_RSP], "frames": frames, "stack": stack[:48]}
+    finally:
+        libc.ptrace(_PTRACE_DETACH, pid, None, None)
+
+
+def symbolizer(kallsyms_text):
+    """address -> 'name+0xoff' from a /proc/kallsyms text (text symbols only)."""
+    table = []
+    for line in kallsyms_text.splitlines():
+        fields = line.split()
+        if len(fields) >= 3 and fields[1] in "tTwW":
+            try:
+                table.append((int(fields[0], 16), fields[2]))
+            except ValueError:
+                continue
+    table.sort()
+    starts = [address for address, _ in table]
+
+    def name(address):
+        index = bisect.bisect_right(starts, address) - 1
+        # past 64 KiB from the nearest symbol: not the kernel's (host libc, say)
+        if index < 0 or not table[index][0] or address - table[index][0] > 0x10000:
+            return "?"
+        return f"{table[index][1]}+{address - table[index][0]:#x}"
+    return name
+
+
+def evidence(name, pgid, reason, samples, console_text, proc="/proc", syscall_samples=10,
+             traces=None, symbol=None):
     """The text logged for a hung guest: the verdict, the kernel's /proc files, where it
     is (several reads of /proc/PID/syscall: the syscall it is in and its user-space pc),
     the group's processes and the end of the console log."""
@@ -130,6 +226,18 @@ def evidence(name, pgid, reason, samples, console_text, proc="/proc", syscall_sa
         time.sleep(0.05)
     parts += ["--- /proc/%d/syscall, %d reads 50 ms apart (nr args... sp pc, or 'running')"
               % (pgid, syscall_samples), *where, ""]
+    for number, trace in enumerate(traces or []):
+        if isinstance(trace, str):
+            parts += [f"--- backtrace {number}: {trace}", ""]
+            continue
+        def line(address, prefix=""):
+            return f"  {prefix}{address:#018x} {symbol(address) if symbol else ''}".rstrip()
+        parts.append(f"--- backtrace {number}: rip, then the frame-pointer chain")
+        parts += [line(trace["rip"]), *(line(address) for address in trace["frames"])]
+        parts.append(f"--- backtrace {number}: text addresses on the stack above rsp "
+                     f"{trace['rsp']:#x} (offset: address)")
+        parts += [line(address, f"+{offset:#06x}: ") for offset, address in trace["stack"]]
+        parts.append("")
     parts.append("--- the group's processes per sample: pid state utime stime SigPnd ShdPnd SigBlk")
     for number, taken in enumerate(samples):
         parts.append(f"sample {number}:")

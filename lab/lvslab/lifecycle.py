@@ -100,7 +100,8 @@ def hung_guests(candidates):
         if reason is None:
             continue
         text = hang.evidence(guest.name, pids[guest.name], reason, samples,
-                             guests.console_text(guest))
+                             guests.console_text(guest), traces=_backtraces(pids[guest.name]),
+                             symbol=_symbolizer(topo.GUESTS, guest))
         os.makedirs(LOGS, exist_ok=True)
         with open(hang_log(guest), "a", encoding="utf-8") as handle:
             handle.write(text + "\n")
@@ -109,6 +110,34 @@ def hung_guests(candidates):
         say(f"{guest.name} is HUNG: {reason}; evidence appended to {hang_log(guest)}")
         hung.append(guest)
     return hung
+
+
+def _backtraces(pid, count=5):
+    """A few backtraces of the spinning kernel, 0.2 s apart (where the loop goes)."""
+    traces = []
+    for _ in range(count):
+        try:
+            traces.append(hang.backtrace(pid))
+        except OSError as exc:
+            traces.append(f"none: {exc}")
+            break
+        time.sleep(0.2)
+    return traces
+
+
+def _symbolizer(others, hung):
+    """Names for kernel addresses from /proc/kallsyms of another guest of this lab (the same
+    kernel binary, not relocated: UML is linked at a fixed address); None if none answers."""
+    for guest in others:
+        if guest.name == hung.name or guests.running_pid(guest) is None:
+            continue
+        try:
+            done = remote.ssh(guest.name, "cat /proc/kallsyms", check=False, timeout=20)
+        except CommandError:
+            continue
+        if done.returncode == 0 and done.stdout:
+            return hang.symbolizer(done.stdout)
+    return None
 
 
 def check():

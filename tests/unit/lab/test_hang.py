@@ -110,6 +110,17 @@ def test_sigio_pending_on_the_thread_counts_too(tmp_path):
 def test_a_kernel_that_is_not_hung(tmp_path, what, make):
     (reason, _), _ = watch(tmp_path, make)
     assert reason is None, what
+    # verdict itself, on all three samples (watch may stop sampling early)
+    assert hang.verdict(samples_of(tmp_path, make), PGID) is None, what
+    assert hang.verdict(samples_of(tmp_path, hung_group), PGID) is not None
+
+
+def samples_of(tmp_path, make, count=3):
+    taken = []
+    for tick in range(count):
+        write_proc(tmp_path / "direct", make(tick))
+        taken.append(hang.sample(str(tmp_path / "direct"), [PGID])[PGID])
+    return taken
 
 
 def test_a_guest_process_that_makes_progress_is_no_hang(tmp_path):
@@ -180,6 +191,46 @@ SPINNER = textwrap.dedent("""\
     """)
 
 
+def test_symbolizer_names_kernel_text_only():
+    name = hang.symbolizer("0000000060001000 t _text\n0000000060022790 t sigio_handler\n"
+                           "000000006003eb60 T hard_handler\n0000000060050000 d some_data\n"
+                           "0000000000000000 t zero\n")
+    assert name(0x60022790 + 0x1a) == "sigio_handler+0x1a"
+    assert name(0x6003eb60) == "hard_handler+0x0"
+    assert name(0x6003eb60 + 0x10000) == "hard_handler+0x10000"
+    assert name(0x60050010) == "?"          # data symbols skipped; 0x114b0 past hard_handler
+    assert name(0x7FB8775FB2D5) == "?"                  # host libc, far past any symbol
+    assert name(0x100) == "?"                           # below every symbol
+
+
+def test_evidence_shows_backtraces_with_names(tmp_path):
+    (reason, samples), _ = watch(tmp_path, hung_group)
+    trace = {"rip": 0x7F0000001000, "rsp": 0x7FFC0000, "frames": [0x60022790 + 8],
+             "stack": [(0x10, 0x6003EB60 + 4)]}
+    text = hang.evidence("rs1", PGID, reason, samples, "", proc=str(tmp_path / "proc"),
+                         syscall_samples=1, traces=[trace, "none: PTRACE_ATTACH 1: denied"],
+                         symbol=hang.symbolizer("0000000060022790 t sigio_handler\n"
+                                                "000000006003eb60 t hard_handler\n"))
+    assert "  0x0000000060022798 sigio_handler+0x8" in text
+    assert "  +0x0010: 0x000000006003eb64 hard_handler+0x4" in text
+    assert "  0x00007f0000001000 ?" in text
+    assert "--- backtrace 1: none: PTRACE_ATTACH 1: denied" in text
+
+
+def test_text_range_is_the_binarys_executable_mapping(tmp_path):
+    proc = tmp_path / "proc"
+    (proc / "7").mkdir(parents=True)
+    binary = tmp_path / "linux"
+    binary.write_text("")
+    (proc / "7" / "exe").symlink_to(binary)
+    (proc / "7" / "maps").write_text(
+        f"60000000-60001000 r--p 00000000 fe:00 12 {binary}\n"
+        f"60001000-6059f000 r-xp 00001000 fe:00 12 {binary}\n"
+        "7f00000000-7f00100000 r-xp 00000000 fe:00 13 /usr/lib/x86_64-linux-gnu/libc.so.6\n")
+    assert hang.text_range(7, proc=str(proc)) == (0x60001000, 0x6059F000)
+    assert hang.text_range(8, proc=str(proc)) is None
+
+
 def test_real_processes_spinning_with_sigio_blocked(tmp_path):
     """The same check on /proc itself: a process group whose leader spins in system calls
     with SIGIO blocked and pending while its child sits ptrace-stopped (about 2 s of CPU)."""
@@ -194,6 +245,10 @@ def test_real_processes_spinning_with_sigio_blocked(tmp_path):
         states = sorted(p["state"] for p in samples[-1].values())
         assert states == ["R", "t"], states
         assert reason is not None, samples
+        trace = hang.backtrace(spinner.pid)
+        assert trace["rip"] and trace["rsp"]
+        assert hang.process("/proc", spinner.pid)["state"] in "RS"     # detached: runs on
+        assert hang.text_range(spinner.pid)[0] < hang.text_range(spinner.pid)[1]
     finally:
         os.killpg(spinner.pid, signal.SIGKILL)
         spinner.wait()
@@ -217,9 +272,11 @@ def test_lab_check_logs_and_power_cycles_only_the_hung_guest(tmp_path, monkeypat
     monkeypatch.setattr(lifecycle, "_check_owner", lambda: None)
     monkeypatch.setattr(lifecycle.guests, "running_pid", lambda guest: pids.get(guest.name))
     monkeypatch.setattr(lifecycle.guests, "console_text", lambda guest: "last console line\n")
+    monkeypatch.setattr(lifecycle, "_backtraces", lambda pid: [f"trace of {pid}"])
+    monkeypatch.setattr(lifecycle, "_symbolizer", lambda others, hung: "symbols")
     monkeypatch.setattr(lifecycle.hang, "evidence",
-                        lambda name, pgid, reason, samples, console: f"{name} {pgid} {reason} "
-                                                                     f"{console.strip()}")
+                        lambda name, pgid, reason, samples, console, traces, symbol:
+                        f"{name} {pgid} {reason} {console.strip()} {traces} {symbol}")
     monkeypatch.setattr(lifecycle.hang, "watch", lambda pgids: {
         pgid: (("spinning" if pgid == PGID else None), []) for pgid in pgids})
     actions = []
@@ -230,7 +287,8 @@ def test_lab_check_logs_and_power_cycles_only_the_hung_guest(tmp_path, monkeypat
     assert lifecycle.check() == [hung.name]
     assert actions == [("power_cut", [hung.name]), ("up",)]
     log = tmp_path / "logs" / f"{hung.name}-hang.log"
-    assert log.read_text() == f"{hung.name} {PGID} spinning last console line\n"
+    assert log.read_text() == (f"{hung.name} {PGID} spinning last console line "
+                               f"['trace of {PGID}'] symbols\n")
     assert not (tmp_path / "logs" / f"{healthy.name}-hang.log").exists()
     err = capsys.readouterr().err
     assert f"{hung.name} is HUNG: spinning; evidence appended to {log}" in err
