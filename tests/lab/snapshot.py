@@ -54,7 +54,7 @@ def hung_note(host):
         guest = topology.guest(host)
     except KeyError:
         return ""
-    if lifecycle.hung_guests([guest]):
+    if lifecycle.hung_guests([guest], no_ssh=True):
         return "; %s is HUNG, evidence in %s" % (host, lifecycle.hang_log(guest))
     return ""
 

@@ -152,9 +152,40 @@ def test_a_healthy_guest_costs_one_sample(tmp_path):
     assert len(samples) == 1 and ticker.pauses == []
 
 
+def ksoftirqd_spin(tick):
+    """The spin reproduced in the lab (a vector NIC's error latch): the kernel R, system
+    time growing, SIGIO not blocked, the guest's processes still getting CPU time."""
+    group = hung_group(tick, SigBlk=SIGPIPE_MASK, ShdPnd=0)
+    group[3]["utime"] += 5 * tick
+    return group
+
+
+def test_a_spinning_kernel_is_hung_only_for_a_guest_without_ssh(tmp_path):
+    (strict, _), _ = watch(tmp_path, ksoftirqd_spin)
+    assert strict is None
+    (weak, samples), _ = watch(tmp_path, ksoftirqd_spin, weak=True)
+    assert weak == (f"UML kernel pid {PGID} running (R) with its system time growing in all 3 "
+                    "samples (+300 ticks) while the guest answers no SSH")
+    assert len(samples) == 3
+    (weak, _), _ = watch(tmp_path, hung_group, weak=True)     # the strict form is one too
+    assert weak is not None
+
+
+@pytest.mark.parametrize("make", [
+    lambda t: ksoftirqd_spin(t) if t < 2 else hung_group(t, state="S"),
+    lambda t: [dict(p, stime=3000) if p["pid"] == PGID else p for p in ksoftirqd_spin(t)],
+])
+def test_a_kernel_that_sleeps_or_stands_still_is_not_spinning(tmp_path, make):
+    (weak, _), _ = watch(tmp_path, make, weak=True)
+    assert weak is None
+    assert hang.spinning(samples_of(tmp_path, make), PGID) is None
+
+
 def test_one_sample_is_no_verdict():
     with pytest.raises(ValueError):
         hang.verdict([{}], PGID)
+    with pytest.raises(ValueError):
+        hang.spinning([{}], PGID)
 
 
 def test_evidence_holds_the_proc_files_the_samples_and_the_console(tmp_path):
@@ -277,8 +308,8 @@ def test_lab_check_logs_and_power_cycles_only_the_hung_guest(tmp_path, monkeypat
     monkeypatch.setattr(lifecycle.hang, "evidence",
                         lambda name, pgid, reason, samples, console, traces, symbol:
                         f"{name} {pgid} {reason} {console.strip()} {traces} {symbol}")
-    monkeypatch.setattr(lifecycle.hang, "watch", lambda pgids: {
-        pgid: (("spinning" if pgid == PGID else None), []) for pgid in pgids})
+    monkeypatch.setattr(lifecycle.hang, "watch", lambda pgids, weak: {
+        pgid: (("spinning" if pgid == PGID and not weak else None), []) for pgid in pgids})
     actions = []
     monkeypatch.setattr(lifecycle, "power_cut", lambda victims: actions.append(
         ("power_cut", [g.name for g in victims])))
