@@ -8,8 +8,9 @@ minute; fail on the first one, with its evidence (.lab/logs/NAME-hang.log).
 Each cycle: site.yml with docs/examples/ha (two routers, VRRP), traffic to every VIP from
 the lab's client, a power cut of one guest (in turn: router1, rs1, router2, rs2, rs3) while
 steady traffic runs, `lab up` (boots it again), traffic once more. A checker thread reads
-/proc (hang.watch, read-only) every --check-every seconds; on a hung guest it stops the
-running step and the soak exits 1. Bounded: --minutes of wall time (no new cycle starts
+/proc (hang.watch, read-only) every --check-every seconds, for the SIGIO signature on
+every guest and for a kernel that only spins on a guest up for 2 minutes whose SSH port
+takes no connection; on a hung guest it stops the running step and the soak exits 1. Bounded: --minutes of wall time (no new cycle starts
 after it), --max-cycles, a timeout on every step; traffic only inside the lab's
 namespaces. A failed step is counted and the soak goes on (a hung guest is what it hunts);
 any failed step makes the final exit status 1 as well. The lab is left up.
@@ -26,13 +27,14 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "lab"))
-from lvslab import lifecycle, topology as topo  # noqa: E402
+from lvslab import guest as guests, hang, lifecycle, topology as topo  # noqa: E402
 from lvslab.paths import INVENTORY  # noqa: E402
 
 LAB = ["python3", os.path.join(ROOT, "lab", "lab")]
 EXAMPLE = os.path.join(ROOT, "docs", "examples", "ha")
 TARGETS = ["192.0.2.10:80", "192.0.2.30:80", "192.0.2.10:7"]     # the ha example's VIPs
 VICTIMS = ["router1", "rs1", "router2", "rs2", "rs3"]
+BOOTED = 120                # s: a guest up this long must answer SSH
 
 
 def say(message):
@@ -74,7 +76,8 @@ class Soak:
     def checker(self):
         """Every check_every seconds: hung guests (evidence logged by hung_guests)."""
         while not self.stop.wait(self.args.check_every):
-            hung = lifecycle.hung_guests(topo.GUESTS)
+            hung = lifecycle.hung_guests(topo.GUESTS) or lifecycle.hung_guests(
+                self.without_ssh(), no_ssh=True)
             self.checks += 1
             if hung:
                 self.hung = [guest.name for guest in hung]
@@ -85,6 +88,18 @@ class Soak:
                     except ProcessLookupError:
                         pass
                 return
+
+    @staticmethod
+    def without_ssh(settled=BOOTED):
+        """Guests up for `settled` s or more whose SSH port takes no connection (a boot or
+        a power cut in progress is no reason to look)."""
+        found = []
+        for guest in topo.GUESTS:
+            pid = guests.running_pid(guest)
+            up = pid and hang.age(pid)
+            if up and up >= settled and not guests.ssh_port_open(guest):
+                found.append(guest)
+        return found
 
     def traffic(self, label, *extra, n=30):
         out = self.step(f"traffic {label}", LAB + ["traffic", "-n", str(n), *extra, *TARGETS],

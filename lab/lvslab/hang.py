@@ -42,7 +42,18 @@ def process(proc, pid):
         if key in ("SigPnd", "ShdPnd", "SigBlk"):
             masks[key] = int(value.strip(), 16)
     return {"pid": pid, "state": fields[0], "pgrp": int(fields[2]),
-            "utime": int(fields[11]), "stime": int(fields[12]), **masks}
+            "utime": int(fields[11]), "stime": int(fields[12]), "start": int(fields[19]),
+            **masks}
+
+
+def age(pid, proc="/proc"):
+    """Seconds since the process started; None once it is gone."""
+    info = process(proc, pid)
+    try:
+        uptime = float(_read(os.path.join(proc, "uptime")).split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None if info is None else uptime - info["start"] / os.sysconf("SC_CLK_TCK")
 
 
 def sample(proc, pgids):

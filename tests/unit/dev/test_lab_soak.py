@@ -75,3 +75,28 @@ def test_traffic_that_mostly_fails_is_a_failure(lab, monkeypatch):
     runner.traffic("x", n=30)
     assert runner.failures == ["traffic x: 192.0.2.10:80 answered 10 of 30: "
                                "{'rs1': 10, '<error: timed out>': 20}"]
+
+
+def test_only_settled_guests_without_ssh_are_looked_at_for_a_spin(monkeypatch):
+    pids = {"router1": 10, "router2": 20, "rs1": 30, "rs2": None, "rs3": 50}
+    ages = {10: 500.0, 20: 30.0, 30: 500.0, 50: 500.0}
+    ssh = {"router1": True, "router2": False, "rs1": False, "rs3": False}
+    monkeypatch.setattr(soak.guests, "running_pid", lambda guest: pids[guest.name])
+    monkeypatch.setattr(soak.hang, "age", lambda pid: ages[pid])
+    monkeypatch.setattr(soak.guests, "ssh_port_open", lambda guest: ssh[guest.name])
+    # router1 answers, router2 is still booting, rs2 is down: rs1 and rs3 are looked at
+    assert [g.name for g in soak.Soak.without_ssh()] == ["rs1", "rs3"]
+
+
+def test_the_checker_asks_for_the_weak_signature_for_guests_without_ssh(monkeypatch):
+    calls = []
+
+    def hung_guests(guests, no_ssh=False):
+        calls.append(([g.name for g in guests], no_ssh))
+        return list(guests) if no_ssh else []
+    monkeypatch.setattr(soak.lifecycle, "hung_guests", hung_guests)
+    monkeypatch.setattr(soak.Soak, "without_ssh", staticmethod(lambda: [soak.topo.guest("rs2")]))
+    runner = soak.Soak(args(check_every=0.05))
+    runner.checker()                                    # returns once a guest is hung
+    assert runner.hung == ["rs2"]
+    assert calls == [([g.name for g in soak.topo.GUESTS], False), (["rs2"], True)]

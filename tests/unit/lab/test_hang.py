@@ -328,3 +328,12 @@ def test_lab_check_logs_and_power_cycles_only_the_hung_guest(tmp_path, monkeypat
     pids[hung.name] = 778                           # booted again, healthy now
     assert lifecycle.check() == []
     assert actions == []
+
+
+def test_age_is_seconds_since_the_process_started(tmp_path):
+    write_proc(tmp_path / "proc", hung_group(0))
+    (tmp_path / "proc" / "uptime").write_text("50.00 12.00\n")
+    ticks = os.sysconf("SC_CLK_TCK")
+    assert hang.age(PGID, proc=str(tmp_path / "proc")) == pytest.approx(50.0 - 100 / ticks)
+    assert hang.age(1, proc=str(tmp_path / "proc")) is None             # no such process
+    assert 0 <= hang.age(os.getpid()) < 3600 * 24 * 365
