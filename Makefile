@@ -27,7 +27,7 @@ SANITY_PYTHON ?= 3.11
 VENV_STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements/pip.txt requirements/dev.txt requirements/constraints.txt
 
-.PHONY: help setup apt-packages lab-up lab-down demo units sanity lint molecule test clean lock
+.PHONY: help setup apt-packages lab-up lab-down lab-soak demo units sanity lint molecule test clean lock
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/'
@@ -56,6 +56,13 @@ lab-up: setup  ## Start the test lab
 
 lab-down: setup  ## Stop the test lab
 	$(LAB) down
+
+# Not part of `make test`: the lab kept up for SOAK_MINUTES under site.yml runs, traffic and
+# power cuts, checked for hung guests every SOAK_CHECK_EVERY s (docs/lab.md, "A hung guest").
+SOAK_MINUTES ?= 90
+SOAK_CHECK_EVERY ?= 60
+lab-soak: setup  ## Soak the lab (90 min): fails on a hung guest, with its evidence
+	$(VENV_PATH) $(BIN)/python tools/lab_soak.py --minutes $(SOAK_MINUTES) --check-every $(SOAK_CHECK_EVERY)
 
 # The example cluster to build; docs/examples/{nat,dr,tun}.
 DEMO_EXAMPLE ?= docs/examples/nat

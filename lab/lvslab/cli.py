@@ -31,6 +31,9 @@ def main(argv=None):
                                      "print the tree's path")
     commands.add_parser("image", help="import the base tree as a podman image; print its name")
     commands.add_parser("selftest", help="prove IPVS NAT and direct routing carry HTTP")
+    commands.add_parser("check", help="find hung guests (UML kernel spinning with SIGIO "
+                        "blocked, its processes stopped): log the evidence to "
+                        ".lab/logs/NAME-hang.log, power-cycle them; exit 1 if one was hung")
     cut = commands.add_parser("power-cut", help="sync the guests' disks, then kill them as a "
                               "power cut would (no shutdown); `up` boots them again")
     cut.add_argument("guests", nargs="+")
@@ -78,6 +81,12 @@ def main(argv=None):
         elif args.command == "selftest":
             from . import selftest
             return selftest.main()
+        elif args.command == "check":
+            hung = lifecycle.check()
+            if hung:
+                print(f"lab: check: hung and power-cycled: {', '.join(hung)}", file=sys.stderr)
+                return 1
+            print("lab: check: no hung guest", file=sys.stderr)
         elif args.command == "power-cut":
             lifecycle.power_cut([topo_guest(name) for name in args.guests])
         elif args.command == "reboot":

@@ -237,7 +237,7 @@ def boot_failure_cause(console_text):
     return None
 
 
-def _console_text(guest):
+def console_text(guest):
     try:
         with open(console_log(guest.name), encoding="utf-8", errors="replace") as handle:
             return handle.read()
@@ -274,7 +274,7 @@ def wait_for_ssh(guest, deadline):
     guest that panicked may hang rather than exit); NoSSH when the deadline passes."""
     while time.monotonic() < deadline:
         alive = running_pid(guest) is not None
-        cause = boot_failure_cause(_console_text(guest))
+        cause = boot_failure_cause(console_text(guest))
         if cause or not alive:
             what = "panicked" if alive else "exited"
             ended = None if alive else _exit_status(guest)

@@ -5,7 +5,8 @@ builds its own: Linux 6.1 from the `linux-source-6.1` package, the UML x86_64 de
 plus lab/kernel/*.fragment (what systemd needs, the vector NICs, Debian's netfilter and
 IPVS choices and the missing nf_tables families), with lab/kernel/*.patch applied to the
 source (in name order; uml-host-xstate-size.patch makes UML carry the host's whole XSAVE
-area, see docs/uml-kernel.md). The result is cached:
+area, uml-vector-transient-errors.patch keeps a transient NIC error from killing the
+interface and spinning the kernel; see docs/uml-kernel.md). The result is cached:
 
     <cache>/kernel-<key>/linux              the stripped kernel binary the guests boot
     <cache>/kernel-<key>/modules/<release>/ its stripped modules, for the base tree
@@ -319,7 +320,8 @@ def _compile(log, staging):
                            "enable those or remove the line):\n  " + "\n  ".join(problems))
 
     compiler = "ccache gcc" if shutil.which("ccache") else "gcc"
-    jobs = os.cpu_count() or 1
+    # LVS_LAB_KERNEL_JOBS: fewer jobs on a machine other labs share (the result is the same)
+    jobs = int(os.environ.get("LVS_LAB_KERNEL_JOBS") or os.cpu_count() or 1)
     say(f"kernel: compiling with {jobs} jobs ({compiler})")
 
     def progress(elapsed):

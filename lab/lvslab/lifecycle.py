@@ -5,10 +5,10 @@ import shutil
 import signal
 import time
 
-from . import base, guest as guests, network, remote
+from . import base, guest as guests, hang, network, remote
 from . import topology as topo
 from .inventory import render
-from .paths import ANSIBLE_CONTROL_DIR, INVENTORY, OWNER_FILE, STATE
+from .paths import ANSIBLE_CONTROL_DIR, INVENTORY, LOGS, OWNER_FILE, STATE
 from .run import CommandError, run, say
 
 
@@ -57,6 +57,8 @@ def up():
         for guest in topo.GUESTS:
             if _guest_answers(guest):
                 continue
+            if guests.running_pid(guest) is not None and hung_guests([guest], no_ssh=True):
+                power_cut([guest])          # runs, no SSH, spinning (evidence logged)
             _stop_guest(guest)              # whatever is left of an earlier run
             _start_guest(guest, lower)
             booted.append(guest)
@@ -78,6 +80,76 @@ def up():
         except Exception as cleanup:        # report, but raise the failure that counts
             say(f"clean-up after the failed lab-up: {cleanup}")
         raise
+
+
+def hang_log(guest):
+    return os.path.join(LOGS, f"{guest.name}-hang.log")
+
+
+def hung_guests(candidates, no_ssh=False):
+    """The guests among `candidates` whose UML kernel shows the hang of docs/lab.md ("A
+    hung guest"); with `no_ssh` (guests known to answer no SSH) the weaker signature of a
+    kernel that only spins (hang.spinning). Each one's evidence is appended to
+    LOGS/NAME-hang.log and said on stderr. Takes about hang.SAMPLES * hang.INTERVAL s when
+    a guest looks hung, one /proc pass when none does."""
+    pids = {guest.name: guests.running_pid(guest) for guest in candidates}
+    running = [guest for guest in candidates if pids[guest.name] is not None]
+    found = hang.watch([pids[guest.name] for guest in running], weak=no_ssh)
+    hung = []
+    for guest in running:
+        reason, samples = found[pids[guest.name]]
+        if reason is None:
+            continue
+        text = hang.evidence(guest.name, pids[guest.name], reason, samples,
+                             guests.console_text(guest), traces=_backtraces(pids[guest.name]),
+                             symbol=_symbolizer(topo.GUESTS, guest))
+        os.makedirs(LOGS, exist_ok=True)
+        with open(hang_log(guest), "a", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        banner = "!" * 78
+        say(f"{banner}\n{text}\n{banner}")
+        say(f"{guest.name} is HUNG: {reason}; evidence appended to {hang_log(guest)}")
+        hung.append(guest)
+    return hung
+
+
+def _backtraces(pid, count=5):
+    """A few backtraces of the spinning kernel, 0.2 s apart (where the loop goes)."""
+    traces = []
+    for _ in range(count):
+        try:
+            traces.append(hang.backtrace(pid))
+        except OSError as exc:
+            traces.append(f"none: {exc}")
+            break
+        time.sleep(0.2)
+    return traces
+
+
+def _symbolizer(others, hung):
+    """Names for kernel addresses from /proc/kallsyms of another guest of this lab (the same
+    kernel binary, not relocated: UML is linked at a fixed address); None if none answers."""
+    for guest in others:
+        if guest.name == hung.name or guests.running_pid(guest) is None:
+            continue
+        try:
+            done = remote.ssh(guest.name, "cat /proc/kallsyms", check=False, timeout=20)
+        except CommandError:
+            continue
+        if done.returncode == 0 and done.stdout:
+            return hang.symbolizer(done.stdout)
+    return None
+
+
+def check():
+    """`lab check`: find hung guests (evidence logged), power-cycle them and boot them
+    again with `up`. Returns the names of the guests that were hung."""
+    _check_owner()
+    hung = hung_guests(topo.GUESTS)
+    if hung:
+        power_cut(hung)
+        up()
+    return [guest.name for guest in hung]
 
 
 def _start_guest(guest, lower):

@@ -19,7 +19,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lab"))
 
-from lvslab.paths import SSH_CONFIG  # noqa: E402  (after the path to the lab's package)
+from lvslab import lifecycle, topology  # noqa: E402  (after the path to the lab's package)
+from lvslab.paths import SSH_CONFIG  # noqa: E402
 
 
 # ssh's own failures (exit 255: a connection or its multiplexing master broke while being
@@ -31,13 +32,31 @@ SSH_FAILED = 255
 
 def read(host, script):
     for _attempt in range(SSH_ATTEMPTS):
-        done = subprocess.run(["ssh", "-F", SSH_CONFIG, host, "bash", "-s"], input=script, capture_output=True,
-                              text=True, timeout=120, check=False)
+        try:
+            done = subprocess.run(["ssh", "-F", SSH_CONFIG, host, "bash", "-s"], input=script,
+                                  capture_output=True, text=True, timeout=120, check=False)
+        except subprocess.TimeoutExpired:
+            done = subprocess.CompletedProcess([], SSH_FAILED, "", "no answer within 120 s")
         if done.returncode != SSH_FAILED:
             break
+    if done.returncode == SSH_FAILED:
+        raise RuntimeError("%s: rc=%s: %s%s" % (host, done.returncode, done.stderr.strip(),
+                                                hung_note(host)))
     if done.returncode != 0:
         raise RuntimeError("%s: rc=%s: %s" % (host, done.returncode, done.stderr.strip()))
     return done.stdout
+
+
+def hung_note(host):
+    """No SSH at all: say so if the guest is hung (its evidence goes to .lab/logs, see
+    docs/lab.md "A hung guest"; the next `lab up` power-cycles it)."""
+    try:
+        guest = topology.guest(host)
+    except KeyError:
+        return ""
+    if lifecycle.hung_guests([guest], no_ssh=True):
+        return "; %s is HUNG, evidence in %s" % (host, lifecycle.hang_log(guest))
+    return ""
 
 
 def main(argv):

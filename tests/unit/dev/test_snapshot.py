@@ -50,3 +50,38 @@ def test_the_script_failing_is_not_retried(ssh_exits):
     with pytest.raises(RuntimeError, match="rs1: rc=1"):
         snapshot.read("rs1", "ip address\n")
     assert len(calls) == 1
+
+
+def test_no_ssh_at_all_names_a_hung_guest(ssh_exits, monkeypatch):
+    ssh_exits(255, 255, 255)
+    checked = []
+    monkeypatch.setattr(snapshot.lifecycle, "hung_guests",
+                        lambda guests, no_ssh: checked.extend(g.name for g in guests if no_ssh)
+                        or list(guests))
+    monkeypatch.setattr(snapshot.lifecycle, "hang_log", lambda guest: f"/logs/{guest.name}-hang.log")
+    with pytest.raises(RuntimeError, match=r"rs1: rc=255: broken pipe; rs1 is HUNG, "
+                                           r"evidence in /logs/rs1-hang.log"):
+        snapshot.read("rs1", "ip address\n")
+    assert checked == ["rs1"]
+
+
+def test_a_guest_that_is_not_hung_is_not_called_hung(ssh_exits, monkeypatch):
+    ssh_exits(255, 255, 255)
+    monkeypatch.setattr(snapshot.lifecycle, "hung_guests", lambda guests, no_ssh: [])
+    with pytest.raises(RuntimeError) as failure:
+        snapshot.read("rs1", "ip address\n")
+    assert str(failure.value) == "rs1: rc=255: broken pipe"
+
+
+def test_an_ssh_that_never_answers_counts_as_broken(monkeypatch):
+    calls = []
+
+    def fake_run(argv, **kwargs):
+        calls.append(argv)
+        raise subprocess.TimeoutExpired(argv, kwargs["timeout"])
+
+    monkeypatch.setattr(snapshot.subprocess, "run", fake_run)
+    monkeypatch.setattr(snapshot.lifecycle, "hung_guests", lambda guests, no_ssh: [])
+    with pytest.raises(RuntimeError, match="rs1: rc=255: no answer within 120 s"):
+        snapshot.read("rs1", "ip address\n")
+    assert len(calls) == 3
