@@ -235,8 +235,8 @@ def unit_text(gateway, sources):
     # a rule that exists already makes `ip rule add` fail (a start by hand after the module
     # set them): each is deleted first, which may fail when it is not there
     start = ([" ".join(["ip", flag, "route", "replace", "default", "via", gateway, "table", str(TABLE)])]
-             + [line for rule in rules for line in ("-" + " ".join(_rule_argv(flag, "del", rule)),
-                                                     " ".join(_rule_argv(flag, "add", rule)))])
+             + [line for rule in rules
+                for line in ("-" + " ".join(_rule_argv(flag, "del", rule)), " ".join(_rule_argv(flag, "add", rule)))])
     stop = ([" ".join(_rule_argv(flag, "del", rule)) for rule in reversed(rules)]
             + [" ".join(["ip", flag, "route", "del", "default", "via", gateway, "table", str(TABLE)])])
     return (

@@ -21,7 +21,7 @@ description:
     at priority 32701 for each source, and before them C(lookup main suppress_prefixlength 0)
     at priority 32700, so that every route of main more specific than its default (the LAN,
     the routers' health checks) still wins.
-  - Rules at priorities 32700 and 32701 and routes in table 32701 are the collection's: any
+  - Rules at priorities 32700 and 32701 and routes in table 32701 are the collection's; any
     of them that is not wanted is removed; nothing else is changed. Without O(gateway), all
     of them go (both families). Reads C(ip -j rule) and C(ip -j route show table 32701)
     before it writes, and again after, to check the result.
