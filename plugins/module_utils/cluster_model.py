@@ -545,7 +545,8 @@ class Cluster(object):
         if not isinstance(addresses, (list, tuple)):
             addresses = [addresses]
         addresses = [_checked(parse_address, "real_server_address", text)[0] for text in addresses]
-        view = {"dr_vips": set(), "tun_vips": set(), "nat_gateway": None, "services": []}
+        view = {"dr_vips": set(), "tun_vips": set(), "nat_gateway": None, "nat_sources": set(),
+                "nat_services": [], "services": []}
         for service in self.services:
             served = [server["family"] for server in service["real_servers"]
                       if server["address"] in addresses]
@@ -560,6 +561,13 @@ class Cluster(object):
                 view["tun_vips"].update(vips)
             else:
                 view["nat_gateway"] = self.routers["nat_address"][0]
+                # the sources of its NAT replies (the gateway's family: the routers route
+                # them back through that address)
+                view["nat_sources"].update(
+                    server["address"] for server in service["real_servers"]
+                    if server["address"] in addresses and server["family"] == self.routers["nat_address"][2])
+                view["nat_services"].append(service["name"])
+        view["nat_sources"] = sorted(view["nat_sources"], key=address_sort_key)
         view["dr_vips"] = sorted(view["dr_vips"], key=address_sort_key)
         view["tun_vips"] = sorted(view["tun_vips"], key=address_sort_key)
         return view

@@ -8,6 +8,8 @@ nft list ruleset 2>/dev/null | grep -v '^\s*#' || true
 arptables-legacy -L -n 2>/dev/null || true
 ip -o address | awk '{print $2, $3, $4}'   # one line per address: order is not state
 ip route; ip -6 route
+# the NAT replies' policy routing (real_server role): its rules and table
+ip rule; ip -6 rule; ip route show table 32701 2>/dev/null; ip -6 route show table 32701 2>/dev/null
 # the vs knobs the router role sets (not all of net.ipv4.vs: sync_qlen_max, for one,
 # is computed from free memory when ip_vs loads, and differs from boot to boot)
 sysctl -a 2>/dev/null | grep -E \

@@ -74,10 +74,12 @@ def test_each_real_servers_part():
     cluster = load(CLUSTER, HOSTS)
     assert cluster.real_server("198.51.100.21") == {
         "dr_vips": ["192.0.2.20"], "tun_vips": [], "nat_gateway": "198.51.100.1",
-        "services": ["web", "bundle"]}
+        "nat_sources": ["198.51.100.21"], "nat_services": ["web"], "services": ["web", "bundle"]}
     assert cluster.real_server("198.51.100.23") == {
         "dr_vips": ["192.0.2.20"], "tun_vips": ["192.0.2.30"], "nat_gateway": None,
-        "services": ["bundle", "ftp"]}
+        "nat_sources": [], "nat_services": [], "services": ["bundle", "ftp"]}
+    # a dual-stack host: only the address of the NAT address's family sources NAT replies
+    assert cluster.real_server(["198.51.100.21", "2001:db8:51::21"])["nat_sources"] == ["198.51.100.21"]
     assert cluster.real_server("2001:db8:51::21")["dr_vips"] == ["2001:db8:2::20"]
     assert cluster.real_server("198.51.100.99")["services"] == []
 
