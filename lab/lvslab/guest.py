@@ -166,6 +166,24 @@ def _proc_argv(pid, attempts=50, pause=0.01):
     return []
 
 
+def instance_pids():
+    """Every live UML kernel of this lab instance, whichever checkout booted it."""
+    marker = f"umid={topo.INSTANCE}-".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            argv = _proc_argv(int(entry), attempts=1) or []
+            if any(arg.startswith(marker) for arg in argv):
+                found.append(int(entry))
+    return found
+
+
+def instance_mounts():
+    """Mount points of this lab instance's guest overlays, whichever checkout made them."""
+    with open("/proc/mounts", encoding="utf-8") as mounts:
+        return [line.split()[1] for line in mounts if line.startswith(f"{topo.INSTANCE}-")]
+
+
 def running_pid(guest):
     """The guest's UML kernel pid if that process is alive and is ours, else None.
 

@@ -22,15 +22,40 @@ def _guest_answers(guest):
 
 
 def _check_owner():
-    """Refuse to touch a lab that another checkout started (same global names)."""
+    """Refuse to touch a lab that another checkout started (same global names) while a
+    guest of it runs. One of which no guest runs is stale: its session ended (its processes
+    died, its namespaces and mounts in /run stayed; CI met this on the next clone of the
+    same machine) and is removed, so that this checkout can start its own."""
     try:
         with open(OWNER_FILE, encoding="utf-8") as handle:
             owner = handle.read().strip()
     except FileNotFoundError:
         owner = None
-    if owner and owner != STATE and network.netns_exists(topo.HUB_NETNS):
-        raise RuntimeError(f"the lab is running from another checkout (state in {owner}); "
+    if not owner or owner == STATE or not network.netns_exists(topo.HUB_NETNS):
+        return
+    alive = guests.instance_pids()
+    if alive:
+        raise RuntimeError(f"the lab is running from another checkout (state in {owner}; "
+                           f"guest pids {', '.join(map(str, alive))}); "
                            f"run `lab/lab down` there first")
+    say(f"removing a stale lab of another checkout (state in {owner}): no guest of it runs")
+    _remove_stale()
+
+
+def _remove_stale():
+    """What a dead lab of this instance left in global places: namespaces (and whatever
+    still runs in them), overlay mounts, the owner file. Its state directory is not ours."""
+    for netns in (topo.CLIENT_NETNS, topo.HUB_NETNS):
+        for pid in network.netns_pids(netns):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        network.delete_netns(netns)
+    for mountpoint in guests.instance_mounts():
+        run(["umount", "-l", mountpoint], check=False)
+    if os.path.exists(OWNER_FILE):
+        os.remove(OWNER_FILE)
 
 
 def _claim_owner():
