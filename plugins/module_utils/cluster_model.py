@@ -55,8 +55,12 @@ from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import (
     MAX_WEIGHT,
     METHODS,
     SCHEDULERS,
+    MAX_PERSISTENCE_TIMEOUT,
     TUNNEL_TYPES,
+    desired_destination,
     desired_service,
+    resolve_destination,
+    resolve_service,
 )
 from ansible_collections.lvs.cluster.plugins.module_utils.validation import (
     PROTOCOLS,
@@ -73,6 +77,10 @@ from ansible_collections.lvs.cluster.plugins.module_utils.validation import (
 
 ROOT = "lvs_cluster"
 FORWARDING = METHODS        # a service's forwarding is its real servers' IPVS method
+# The tunnels a description can ask for: the real_server role decapsulates IP-in-IP only
+# (tunl0). GUE and GRE would need fou / gre devices on the real servers, which it does not
+# set up; the ipvs_service and ipvs_destination modules still take them.
+DESCRIBED_TUNNEL_TYPES = ("ipip",)
 SERVICE_KEYS = ("name", "vip", "port", "protocol", "fwmark", "vips", "ports", "protocols",
                 "forwarding", "scheduler", "scheduler_flags", "persistence", "tunnel",
                 "real_servers", "health_check", "sorry_server")
@@ -160,12 +168,17 @@ def _interface(path, value, required):
 
 
 def _nat_address(path, value):
-    """(address, prefix length, family) of ADDRESS/PREFIX (prefix defaults to the host's)."""
+    """(address, prefix length, family) of ADDRESS/PREFIX. The prefix is required: the
+    address is added with it, and a /32 (/128) would leave the routers without a route to
+    the real servers' subnet through it."""
     text = str(value).strip()
     address_text, prefix = (text.split("/", 1) + [""])[:2]
     address, family = _checked(parse_address, path, address_text)
     bits = 32 if family == "ipv4" else 128
-    length = _checked(integer, path, prefix, 1, bits) if prefix else bits
+    if not prefix:
+        _fail(path, value, "must be ADDRESS/PREFIX, the private subnet's prefix length "
+              "included (e.g. %s/%d)" % (address, 24 if family == "ipv4" else 64))
+    length = _checked(integer, path, prefix, 1, bits)
     return address, length, family
 
 
@@ -661,26 +674,39 @@ def _real_server(path, entry, service, host, address, family):
                            ("%s.health_check" % path, entry.get("health_check"))],
                           service, port if port is not None else service["ports"][0][0])
     return {"address": address, "family": family, "host": host, "ipvs": ipvs,
-            "health_check": check}
+            "health_check": check, "path": path}
 
 
 def _service(path, entry, routers, hosts):
     _known_keys(path, entry, SERVICE_KEYS)
     name = entry.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
+    if name is None:
         _fail("%s.name" % path, name, "is required: lower-case letters, digits, '_', '.', '-'")
+    if not isinstance(name, str) or not _NAME.match(name):
+        _fail("%s.name" % path, name, "must be 1 to 63 of lower-case letters, digits, '_', "
+              "'.', '-', starting with a letter or digit (it names the service in "
+              "keepalived.conf and in reports)")
     service = {"name": name}
     service["forwarding"] = _checked(choice, "%s.forwarding" % path,
                                      entry.get("forwarding", "dr"), FORWARDING)
     service["scheduler"] = _checked(choice, "%s.scheduler" % path,
                                     entry.get("scheduler", "wlc"), SCHEDULERS)
-    service["scheduler_flags"] = entry.get("scheduler_flags") or []
+    flags = entry.get("scheduler_flags")
+    if flags is not None and not isinstance(flags, list):
+        _fail("%s.scheduler_flags" % path, flags, "must be a list (e.g. [sh-port])")
+    service["scheduler_flags"] = flags or []
     tunnel = entry.get("tunnel") or {}
     if tunnel and service["forwarding"] != "tun":
         _fail("%s.tunnel" % path, tunnel, "is only for forwarding: tun")
     _known_keys("%s.tunnel" % path, tunnel, ("type",))
     if tunnel.get("type") is not None:
         _checked(choice, "%s.tunnel.type" % path, tunnel["type"], TUNNEL_TYPES)
+        if tunnel["type"] not in DESCRIBED_TUNNEL_TYPES:
+            _fail("%s.tunnel.type" % path, tunnel["type"], "the real_server role decapsulates "
+                  "IP-in-IP only (tunl0); %s needs %s devices on the real servers, which this "
+                  "collection does not set up: use ipip (or the ipvs_destination module with "
+                  "tunnel_type, and real servers set up by hand)"
+                  % (tunnel["type"], "fou (GUE)" if tunnel["type"] == "gue" else "gre"))
     service["tunnel"] = tunnel
     for key in ("health_check", "sorry_server"):
         if entry.get(key) is not None and not isinstance(entry[key], dict):
@@ -726,6 +752,9 @@ def _service(path, entry, routers, hosts):
         _known_keys("%s.persistence" % path, persistence, ("timeout", "netmask", "ipv6_netmask"))
         if persistence.get("timeout") is None:
             _fail("%s.persistence.timeout" % path, None, "is required with persistence")
+        # 0 would build a service without persistence: leave persistence out for that
+        _checked(integer, "%s.persistence.timeout" % path, persistence["timeout"], 1,
+                 MAX_PERSISTENCE_TIMEOUT)
         for key, family in (("netmask", "ipv4"), ("ipv6_netmask", "ipv6")):
             if persistence.get(key) is not None and family not in service["families"]:
                 _fail("%s.persistence.%s" % (path, key), persistence[key],
@@ -763,19 +792,60 @@ def _service(path, entry, routers, hosts):
     return service
 
 
+# Where each option of ipvs_service (and of its destinations) stands in the description:
+# the module's own checks then name the path the user wrote. A name that is not here is
+# no option the model sets; it is named as the module's, under the service.
+SERVICE_OPTION_PATHS = {
+    "protocol": "protocol", "vip": "vip", "port": "port", "fwmark": "fwmark",
+    "scheduler": "scheduler", "scheduler_flags": "scheduler_flags",
+    "persistence_timeout": "persistence.timeout", "persistence_netmask": "persistence.netmask"}
+MARK_OPTION_PATHS = {"vip": "vips", "port": "ports", "family": "vips", "protocol": "protocols"}
+DESTINATION_OPTION_PATHS = {
+    "port": "port", "weight": "weight", "upper_threshold": "upper_threshold",
+    "lower_threshold": "lower_threshold"}
+# options of a real server that the description sets on the service
+DESTINATION_SERVICE_PATHS = {"method": "forwarding", "tunnel_type": "tunnel.type",
+                             "tunnel_port": "tunnel.type", "tunnel_checksum": "tunnel.type"}
+
+
+def _service_option_path(path, service, family):
+    def name_of(option):
+        if service["fwmark"] is not None and option in MARK_OPTION_PATHS:
+            return "%s.%s" % (path, MARK_OPTION_PATHS[option])
+        if option == "persistence_netmask" and family == "ipv6":
+            return "%s.persistence.ipv6_netmask" % path
+        return "%s.%s" % (path, SERVICE_OPTION_PATHS.get(option, "(ipvs_service's %s)" % option))
+    return name_of
+
+
+def _destination_option_path(path, service, server):
+    def name_of(option):
+        if option in DESTINATION_SERVICE_PATHS:
+            return "%s.%s" % (path, DESTINATION_SERVICE_PATHS[option])
+        if option == "address":
+            return "%s.%s" % (server["path"], "host" if server["host"] is not None else "address")
+        return "%s.%s" % (server["path"], DESTINATION_OPTION_PATHS.get(
+            option, "(ipvs_destination's %s)" % option))
+    return name_of
+
+
 def _check_ipvs(path, service, entry):
-    """The IPVS part of a service, checked by the ipvs_service module's own code."""
+    """The IPVS part of a service, checked by the ipvs_service module's own code (what it
+    checks of the options and what it checks when it builds the service from none), each
+    error named by the description's path."""
+    family = entry.get("family", service["family"])
+    servers = [server for server in service["real_servers"] if server["family"] == family]
+    options = dict((key, value) for key, value in entry.items() if key != "destinations")
     try:
-        desired_service(entry, "")
+        built = resolve_service(desired_service(options, _service_option_path(
+            path, service, family)), None)
+        for server, destination in zip(servers, entry["destinations"]):
+            resolve_destination(desired_destination(destination, family, _destination_option_path(
+                path, service, server)), built, None)
+    except ClusterError:
+        raise
     except ValidationError as error:
-        message = str(error)
-        # the module names destinations[i]; the cluster calls them real_servers[i]
-        message = re.sub(r"^destinations\[", "real_servers[", message)
-        message = message.replace("persistence_timeout=", "persistence.timeout=")
-        message = message.replace(
-            "persistence_netmask=", "persistence.%snetmask="
-            % ("ipv6_" if entry.get("family", service["family"]) == "ipv6" else ""))
-        raise ClusterError("%s.%s" % (path, message))
+        raise ClusterError(str(error))
 
 
 def _check_overlaps(services):

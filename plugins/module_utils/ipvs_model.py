@@ -276,7 +276,12 @@ class DesiredService(_Desired, _ServiceIdentity):
 
 
 def _namer(prefix):
-    """The option name as the user wrote it (services[2].destinations[0].weight)."""
+    """The option name as the user wrote it (services[2].destinations[0].weight). prefix may
+    also be a function of the option's name: the cluster model passes one that names the
+    description's own path (lvs_cluster.services[0].persistence.timeout)."""
+    if callable(prefix):
+        return prefix
+
     def name_of(name):
         return prefix + name
     return name_of

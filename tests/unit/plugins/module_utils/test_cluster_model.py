@@ -4,8 +4,12 @@ Every bad description is refused with the variable path and the value, before an
 could reach a host; good ones give the IPVS table, the marks and each real server's part."""
 
 import copy
+import re
+from pathlib import Path
 
 import pytest
+
+from ansible_collections.lvs.cluster.plugins.module_utils import cluster_model, ipvs_model
 
 from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import ClusterError, load
 from descriptions import DELETE, changed
@@ -184,6 +188,36 @@ BAD = [
      "lvs_cluster.services[0].real_servers[0].wieght=2: is not an option here"),
     ("a health check that is not a dictionary", with_change(S0 + ("health_check",), "http"),
      "lvs_cluster.services[0].health_check='http': must be a dictionary"),
+    # issue 16, defect 6: what was accepted, or named a path the description does not have
+    ("a GUE tunnel (no real-server side for it)", with_change(("services", 2, "tunnel", "type"), "gue"),
+     "lvs_cluster.services[2].tunnel.type='gue': the real_server role decapsulates IP-in-IP only"),
+    ("a GRE tunnel (no real-server side for it)", with_change(("services", 2, "tunnel", "type"), "gre"),
+     "lvs_cluster.services[2].tunnel.type='gre': the real_server role decapsulates IP-in-IP only"),
+    ("a persistence timeout of 0 (a service without persistence)",
+     with_change(("services", 1, "persistence", "timeout"), 0),
+     "lvs_cluster.services[1].persistence.timeout=0: must be between 1 and 2678400"),
+    ("a NAT address without its prefix", with_change(("routers", "nat_address"), "198.51.100.1"),
+     "lvs_cluster.routers.nat_address='198.51.100.1': must be ADDRESS/PREFIX"),
+    ("a service name with a quote", with_change(S0 + ("name",), "we'b"),
+     "lvs_cluster.services[0].name=\"we'b\": must be 1 to 63 of lower-case letters"),
+    ("scheduler flags as a string", with_change(S0 + ("scheduler_flags",), "sh-port"),
+     "lvs_cluster.services[0].scheduler_flags='sh-port': must be a list"),
+    ("a scheduler flag typo", with_change(S0 + ("scheduler_flags",), ["sh-prot"]),
+     "lvs_cluster.services[0].scheduler_flags='sh-prot': must be one of"),
+    # checked by ipvs_service's code when it builds the service, named by the description
+    ("a scheduler flag the scheduler does not take", with_change(S0 + ("scheduler_flags",), ["sh-port"]),
+     "lvs_cluster.services[0].scheduler_flags='sh-port': does not fit the scheduler wrr"),
+    ("a lower threshold above the upper",
+     with_change(RS0, {"host": "rs1", "port": 8080, "upper_threshold": 10, "lower_threshold": 20}),
+     "lvs_cluster.services[0].real_servers[0].lower_threshold=20: the lower threshold (20) is "
+     "above the upper threshold (10)"),
+    ("thresholds of the IPv6 real server of a dual-stack mark",
+     with_change(("services", 1, "real_servers", 2), {"host": "rs6", "upper_threshold": 5,
+                                                      "lower_threshold": 6}),
+     "lvs_cluster.services[1].real_servers[2].lower_threshold=6: the lower threshold (6)"),
+    ("a persistence netmask that is no netmask",
+     with_change(("services", 1, "persistence", "netmask"), "255.0.255.0"),
+     "lvs_cluster.services[1].persistence.netmask='255.0.255.0': must be a contiguous"),
 ]
 
 
@@ -228,3 +262,46 @@ def test_a_dual_stack_host_serves_each_family_of_a_mark_with_its_own_address():
     # a NAT service (IPv4) uses only the host's IPv4 address
     web = [entry for entry in cluster.ipvs_services() if entry.get("port") == 80][0]
     assert [d["address"] for d in web["destinations"]] == ["198.51.100.21", "198.51.100.22"]
+
+
+def _walk(description, path):
+    """The item at a message's path (lvs_cluster.services[1].persistence.timeout), or a
+    KeyError/IndexError/TypeError when the description has no such place."""
+    assert path.startswith("lvs_cluster"), path
+    item = description
+    for key, index in re.findall(r"\.([a-z0-9_]+)|\[(\d+)\]", path[len("lvs_cluster"):]):
+        item = item[key] if key else item[int(index)]
+    return item
+
+
+@pytest.mark.parametrize("description, expected", [case[1:] for case in BAD],
+                         ids=[case[0] for case in BAD])
+def test_every_refusal_names_a_place_the_description_has(description, expected):
+    """The path of each message leads into the description the user wrote: to the bad
+    item, or (for one that is required and missing) to the dictionary that lacks it."""
+    with pytest.raises(ClusterError) as caught:
+        load(description, HOSTS)
+    path = str(caught.value).split("=", 1)[0]
+    try:
+        _walk(description, path)
+    except KeyError:
+        parent = path.rsplit(".", 1)[0]
+        assert isinstance(_walk(description, parent), dict), path
+        assert "is required" in str(caught.value), caught.value
+
+
+def test_every_option_ipvs_service_can_name_has_a_path_in_the_description():
+    """Each option name the module's checks can fail on (o("...") and the threshold and
+    tunnel loops of ipvs_model.py) is mapped to the description's path, or is one the model
+    never sets (then no entry of the model's IPVS table carries it)."""
+    source = Path(ipvs_model.__file__).read_text()
+    named = set(re.findall(r'\bo\("([a-z_]+)"\)', source))
+    named |= set(re.findall(r'\(\("([a-z_]+)", [a-z_]+\)', source))
+    mapped = (set(cluster_model.SERVICE_OPTION_PATHS) | set(cluster_model.MARK_OPTION_PATHS)
+              | set(cluster_model.DESTINATION_OPTION_PATHS)
+              | set(cluster_model.DESTINATION_SERVICE_PATHS) | {"address"})
+    never_set = {"persistence_engine", "one_packet", "state"}
+    assert named >= {"weight", "lower_threshold", "tunnel_port", "persistence_netmask"}, named
+    assert named - mapped == never_set
+    for entry in load(CLUSTER, HOSTS).ipvs_services():
+        assert not never_set & (set(entry) | {key for d in entry["destinations"] for key in d})

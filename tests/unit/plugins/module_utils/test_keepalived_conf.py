@@ -53,7 +53,7 @@ HA = {
          "sorry_server": {"address": "2001:db8:51::99"},
          "real_servers": [{"host": "rs1"}, {"host": "rs3"}]},
         {"name": "tunnelled", "vip": "192.0.2.30", "port": 25, "forwarding": "tun",
-         "tunnel": {"type": "gre"},
+         "tunnel": {"type": "ipip"},
          "health_check": {"type": "program", "program": "/usr/local/bin/check-smtp",
                           "timeout": 2.5},
          "real_servers": [{"address": "198.51.100.23"}]},
@@ -338,7 +338,7 @@ def test_a_mark_of_two_families_is_two_virtual_servers_with_send_expect_checks()
 
 def test_a_program_check_gets_the_address_and_port_as_arguments():
     tun = block(parse(rendered()), "virtual_server 192.0.2.30 25")
-    assert value(tun, "lvs_method") == "TUN type gre"
+    assert value(tun, "lvs_method") == "TUN type ipip"
     misc = block(block(tun, "real_server 198.51.100.23 25"), "MISC_CHECK")
     assert value(misc, "misc_path") == '"/usr/local/bin/check-smtp 198.51.100.23 25"'
     assert value(misc, "misc_timeout") == "3"          # 2.5 s rounded up: keepalived's integer
