@@ -486,6 +486,9 @@ def _health_check(sources, service, port):
         check["send"], check["expect"] = send, expect
     elif check["type"] == "program":
         check["program"] = _program(at("program"), merged.get("program"))
+    # where the free-form values came from: keepalived_conf names them when a line they make
+    # is longer than keepalived reads
+    check["paths"] = dict((key, at(key)) for key in allowed)
     return check
 
 

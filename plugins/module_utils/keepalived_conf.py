@@ -55,6 +55,12 @@ DEFAULT_SCRIPT_USER = "keepalived_script"
 # where the router role installs send_expect_check.py (this collection's send/expect
 # checker: keepalived 2.2.7 has none for TCP)
 DEFAULT_SEND_EXPECT_HELPER = "/usr/local/libexec/lvs-cluster/send-expect-check"
+NOTIFY_PATH = "lvs_cluster.routers.vrrp.notify"
+# The addresses one VRRP advert carries (keepalived vrrp.c: an 8-bit count, and what fits in
+# the interface's MTU: IPv6 at 1500 takes 89). keepalived moves the rest to the excluded
+# addresses itself, but its config test then fails (measured on 2.2.7: 90 IPv6 VIPs, rc 5).
+# IPv6 is counted at its minimum MTU, 1280: (1280 - 14 - 40 - 8) / 16.
+MAX_ADVERTISED = {"ipv4": 255, "ipv6": 76}
 PUBLIC_INSTANCE = "lvs_public"
 PRIVATE_INSTANCE = "lvs_private"
 SYNC_GROUP = "lvs_cluster"
@@ -67,6 +73,11 @@ _PERCENT_SAFE = "/:.,=+@"
 _UNQUOTABLE = re.compile(r'["\\\x00-\x1f\x7f]')
 _USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _SECRET = re.compile(r"^[!#-\[\]-~]{1,8}$")     # printable ASCII but space, " and \
+# keepalived 2.2.7 reads keepalived.conf a line at a time into 1,024 bytes (lib/parser.h
+# MAXBUF): a longer line is cut, and its config test crashes on it (measured with Debian's
+# 2.2.7: a 1,023-character line passes -t, 1,024 ends it with SIGSEGV). A line and its
+# newline must fit.
+MAX_LINE = 1022
 
 
 def _quote(text):
@@ -94,13 +105,33 @@ def encode_text(text):
     return _percent(text.encode("utf-8"), safe=_PERCENT_SAFE)
 
 
+def _shown(path, value):
+    """path=value as errors show it, a long value cut to its start and its length."""
+    text = "%r" % (value,)
+    if len(text) > 50:
+        text = "%s...' (%d characters)" % (text[:40], len("%s" % (value,)))
+    return "%s=%s" % (path, text)
+
+
 class _Writer(object):
     def __init__(self):
         self.lines = []
         self.depth = 0
 
-    def line(self, text=""):
-        self.lines.append(("    " * self.depth + text) if text else "")
+    def line(self, text="", sources=()):
+        """One line; sources: [(the description's path, value)] of what the line carries,
+        named when the line is longer than keepalived reads."""
+        line = ("    " * self.depth + text) if text else ""
+        length = len(line.encode("utf-8"))
+        if length > MAX_LINE:
+            what = " with ".join(_shown(path, value) for path, value in sources) \
+                or "keepalived.conf line %d" % (len(self.lines) + 1)
+            raise ClusterError(
+                "%s: makes keepalived.conf's line '%s ...' %d characters long (as written there: "
+                "send/expect text percent-encoded); keepalived reads at most %d per line and "
+                "fails on a longer one: shorten it by at least %d"
+                % (what, text.split(" ", 1)[0], length, MAX_LINE, length - MAX_LINE))
+        self.lines.append(line)
 
     def open(self, text):
         self.line("%s {" % text)
@@ -223,7 +254,7 @@ def _vrrp(out, cluster, router_host, addresses_of_hosts, secret):
             out.line(name)
         out.close()
         if vrrp["notify"]:
-            out.line("notify %s" % _script([vrrp["notify"]]))
+            out.line("notify %s" % _script([vrrp["notify"]]), [(NOTIFY_PATH, vrrp["notify"])])
         out.close()
     priority = vrrp["priorities"][router_host]
     for name, interface, vrid, family, addresses in instances:
@@ -259,18 +290,22 @@ def _vrrp(out, cluster, router_host, addresses_of_hosts, secret):
             out.line("auth_type PASS")
             out.line("auth_pass %s" % _quote(secret))
             out.close()
-        # one family per virtual_ipaddress block; the other family's VIPs go in
-        # virtual_ipaddress_excluded (keepalived.conf(5)), moved with the instance all the same
+        # one family per virtual_ipaddress block, and no more than an advert carries; the
+        # other family's VIPs and the rest go in virtual_ipaddress_excluded (keepalived.conf(5)),
+        # moved with the instance all the same
         own = [a for a in addresses if (":" in a) == (family == "ipv6")]
         other = [a for a in addresses if (":" in a) != (family == "ipv6")]
-        for block, listed in (("virtual_ipaddress", own), ("virtual_ipaddress_excluded", other)):
+        advertised = own[:MAX_ADVERTISED[family]]
+        excluded = own[MAX_ADVERTISED[family]:] + other
+        for block, listed in (("virtual_ipaddress", advertised),
+                              ("virtual_ipaddress_excluded", excluded)):
             if listed:
                 out.open(block)
                 for address in listed:
                     out.line("%s dev %s" % (address, interface))
                 out.close()
         if vrrp["notify"] and not grouped:
-            out.line("notify %s" % _script([vrrp["notify"]]))
+            out.line("notify %s" % _script([vrrp["notify"]]), [(NOTIFY_PATH, vrrp["notify"])])
         out.close()
 
 
@@ -287,17 +322,21 @@ def _check(out, check, address, send_expect_helper):
             words.append("--expect=%s" % encode_text(check["expect"]))
             # the helper gives up after timeout; keepalived kills it a second later
             timeout = _seconds_ceiling(check["timeout"]) + 1
-        out.line("misc_path %s" % _script(words))
+        out.line("misc_path %s" % _script(words),
+                 [(check["paths"][key], check[key]) for key in ("program", "send", "expect")
+                  if check.get(key) and key in check["paths"]])
         out.line("misc_timeout %d" % timeout)
     else:
         if check["type"] in ("http", "https"):
             out.open("url")
-            out.line("path %s" % _quote(check["path"]))
-            out.line("status_code %s" % " ".join("%d" % code for code in check["status_codes"]))
+            out.line("path %s" % _quote(check["path"]), [(check["paths"]["path"], check["path"])])
+            out.line("status_code %s" % " ".join("%d" % code for code in check["status_codes"]),
+                     [(check["paths"]["status_codes"], check["status_codes"])])
             if check["digest"]:
                 out.line("digest %s" % check["digest"])
             if check["virtual_host"]:
-                out.line("virtualhost %s" % _quote(check["virtual_host"]))
+                out.line("virtualhost %s" % _quote(check["virtual_host"]),
+                         [(check["paths"]["virtual_host"], check["virtual_host"])])
             out.close()
             if check["type"] == "https" and check["virtual_host"]:
                 out.line("enable_sni")

@@ -103,7 +103,9 @@ def test_health_checks_default_merge_and_override():
     assert first["health_check"] == {
         "type": "http", "port": 8080, "interval": "5", "timeout": "3", "retry": 1,
         "delay_before_retry": "1", "on_failure": "remove", "path": "/health",
-        "status_codes": [200], "digest": None, "virtual_host": None}
+        "status_codes": [200], "digest": None, "virtual_host": None,
+        "paths": {key: "lvs_cluster.services[0].health_check.%s" % key
+                  for key in ("path", "status_codes", "digest", "virtual_host")}}
     assert (second["health_check"]["path"], second["health_check"]["port"]) == ("/rs2", 80)
     # a type replaces the service's check; a mark's check probes its first port
     assert bundle["real_servers"][0]["health_check"]["type"] == "send_expect"

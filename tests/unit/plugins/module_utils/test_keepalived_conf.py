@@ -494,3 +494,88 @@ def test_keepalived_splits_a_check_command_into_the_words_rendered(tmp_path):
         "--send=HEAD%20/%20HTTP/1.0%0D%0A%0D%0A",
         "--expect=HTTP/1.1%20200%20%27OK%27%20%22%23%21%22"])
     assert "misc script %s - removing" % quoted in output, output
+
+
+# --- keepalived's own limits (issue 16, defect 5) ---------------------------------------
+
+BUNDLE_CHECK = ("services", 2, "health_check")
+
+
+def _with_expect(length):
+    return changed(BUNDLE_CHECK, {"type": "send_expect", "send": "", "expect": "x" * length})
+
+
+def _longest_accepted_expect():
+    """The longest expect the renderer takes for the bundle's check (its misc_path line is
+    then MAX_LINE long), found by trying each length from well below."""
+    for length in range(800, 4096):
+        try:
+            rendered(_with_expect(length + 1))
+        except ClusterError:
+            return length
+    pytest.fail("the renderer took every expect up to the model's 4,096 characters")
+
+
+def test_a_line_longer_than_keepalived_reads_is_refused_by_the_description_path():
+    with pytest.raises(ClusterError) as caught:
+        rendered(_with_expect(1200))
+    message = str(caught.value)
+    assert message.startswith("lvs_cluster.services[2].health_check.expect='xxxx"), message
+    assert "(1200 characters): makes keepalived.conf's line 'misc_path ...'" in message, message
+    # with send too, both are named (they share the line)
+    with pytest.raises(ClusterError) as caught:
+        rendered(changed(BUNDLE_CHECK, {"type": "send_expect", "send": "s" * 600,
+                                        "expect": "e" * 600}))
+    assert str(caught.value).startswith(
+        "lvs_cluster.services[2].health_check.send='ssss"), caught.value
+    assert " with lvs_cluster.services[2].health_check.expect='eeee" in str(caught.value)
+
+
+def test_other_lines_that_can_grow_name_their_path():
+    every_code = changed(("services", 0, "health_check", "status_codes"), list(range(100, 600)))
+    with pytest.raises(ClusterError, match=r"^lvs_cluster\.services\[0\]\.health_check\."
+                                           r"status_codes=\[100, 101, .*'status_code \.\.\.'"):
+        rendered(every_code)
+    notify = changed(("routers", "vrrp"), {"virtual_router_id": 51,
+                                           "notify": "/usr/local/bin/" + "n" * 1100})
+    with pytest.raises(ClusterError, match=r"^lvs_cluster\.routers\.vrrp\.notify='/usr/local/bin/n"):
+        rendered(notify)
+
+
+@pytest.mark.skipif(not KEEPALIVED, reason="no keepalived: make setup installs it (requirements/apt.txt)")
+def test_the_line_limit_is_keepalived_s(tmp_path):
+    """The longest line the renderer writes passes keepalived -t; the same check two
+    characters longer (written past the renderer, 1,024 characters) makes keepalived fail."""
+    longest = _longest_accepted_expect()
+    text = rendered(_with_expect(longest))
+    assert max(len(line) for line in text.splitlines()) == 1022
+    past = text.replace("x" * longest, "x" * (longest + 2))
+    outcome = keepalived_test(tmp_path, {"longest": for_config_test(text),
+                                         "past": for_config_test(past)})
+    assert outcome["longest"] == (0, ""), outcome["longest"]
+    assert outcome["past"][0] != 0, outcome["past"]
+
+
+@pytest.mark.skipif(not KEEPALIVED, reason="no keepalived: make setup installs it (requirements/apt.txt)")
+def test_more_vips_than_an_advert_carries_pass_keepalived_s_test(tmp_path):
+    """An advert carries at most 255 IPv4 / 89 IPv6 addresses at MTU 1500 (keepalived's
+    test fails beyond them, rc 5); the rest are rendered as excluded addresses."""
+    texts, advertised = {}, {}
+    for family, count in (("ipv4", 300), ("ipv6", 120)):
+        vips = (["192.0.2.%d" % (1 + index) for index in range(250)]
+                + ["192.0.3.%d" % (1 + index) for index in range(count - 250)]
+                if family == "ipv4" else ["2001:db8:2::%x" % (0x100 + index) for index in range(count)])
+        server = "198.51.100.21" if family == "ipv4" else "2001:db8:51::21"
+        description = {"routers": {"public_interface": "vec1", "ipvs_owner": "keepalived",
+                                   "vrrp": {"virtual_router_id": 54}},
+                       "services": [{"name": "many", "fwmark": 5, "vips": vips, "ports": [80],
+                                     "real_servers": [{"address": server}]}]}
+        text = rendered(description, hosts={})
+        instance = block(parse(text), "vrrp_instance lvs_public")
+        advertised[family] = len(lines(block(instance, "virtual_ipaddress")))
+        excluded = len(lines(block(instance, "virtual_ipaddress_excluded")))
+        assert advertised[family] + excluded == count
+        texts[family] = for_config_test(text)
+    assert advertised == {"ipv4": 255, "ipv6": 76}
+    outcome = keepalived_test(tmp_path, texts)
+    assert outcome == {"ipv4": (0, ""), "ipv6": (0, "")}, outcome
