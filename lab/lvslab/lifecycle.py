@@ -42,9 +42,9 @@ def _check_owner():
     _remove_stale()
 
 
-def _remove_stale():
-    """What a dead lab of this instance left in global places: namespaces (and whatever
-    still runs in them), overlay mounts, the owner file. Its state directory is not ours."""
+def _remove_namespaces():
+    """The lab's namespaces, and anything still running in them (ssh ProxyCommands, test
+    clients): it is the lab's."""
     for netns in (topo.CLIENT_NETNS, topo.HUB_NETNS):
         for pid in network.netns_pids(netns):
             try:
@@ -52,6 +52,12 @@ def _remove_stale():
             except ProcessLookupError:
                 pass
         network.delete_netns(netns)
+
+
+def _remove_stale():
+    """What a dead lab of this instance left in global places: namespaces (and whatever
+    still runs in them), overlay mounts, the owner file. Its state directory is not ours."""
+    _remove_namespaces()
     for mountpoint in guests.instance_mounts():
         run(["umount", "-l", mountpoint], check=False)
     if os.path.exists(OWNER_FILE):
@@ -287,14 +293,7 @@ def down():
             _stop_guest(guest)
         except (CommandError, RuntimeError, OSError) as exc:
             say(f"{guest.name}: {exc}")
-    for netns in (topo.CLIENT_NETNS, topo.HUB_NETNS):
-        # Anything still running in our namespaces (ssh ProxyCommands, test clients) is the lab's.
-        for pid in network.netns_pids(netns):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        network.delete_netns(netns)
+    _remove_namespaces()
     shutil.rmtree(os.path.join(STATE, "guests"), ignore_errors=True)
     shutil.rmtree(ANSIBLE_CONTROL_DIR, ignore_errors=True)
     for path in (INVENTORY, OWNER_FILE):
@@ -313,9 +312,7 @@ def leftovers_report():
               if name in listed.split()]
     found += [f"{g.name} (pid {guests.running_pid(g)})" for g in topo.GUESTS
               if guests.running_pid(g) is not None]
-    with open("/proc/mounts", encoding="utf-8") as mounts:
-        found += [f"mount {line.split()[1]}" for line in mounts
-                  if line.startswith(f"{topo.INSTANCE}-")]
+    found += [f"mount {mountpoint}" for mountpoint in guests.instance_mounts()]
     return found
 
 
