@@ -5,8 +5,8 @@ connection sync: how many survive, and for each lost one whether the backup knew
     python3 bench/held_power_cut.py [--runs 3] [--hold 100] [--settle 4] [-e FILE]
 
 Each run: router1 active; N connections to the echo service (192.0.2.10:7) opened one by
-one from the client (lab traffic --hold, a numbered line on each every second for 30 s);
-once router1 lists all N established, wait --settle s, then read the connections router2
+one from the client (lab traffic --hold, a numbered line on each every second for 90 s);
+once router1 lists all N established (or the same number three reads in a row), wait --settle s, then read the connections router2
 (the backup) has from the sync daemon (ipvsadm -Lnc), cut router1's power (lab power-cut),
 and wait for the held connections' result; router1 boots again (lab up) and takes its role
 back before the next run. Prints one JSON line per run and a summary: opened, survived,
@@ -29,6 +29,9 @@ sys.path.insert(0, os.path.join(ROOT, "bench"))
 from failover_bench import LAB, lab, router1_is_master, site  # noqa: E402  (the same lab helpers)
 
 ECHO = "192.0.2.10:7"
+# how long the connections are held: opening them (0.1-0.3 s each), the settle time and the
+# failover must all fit well inside
+HOLD_S = 90
 # ipvsadm -Lnc: "TCP 14:58 ESTABLISHED 192.0.2.100:41234 192.0.2.10:7 198.51.100.21:7"
 CONNECTION = re.compile(r"^\S+\s+\S+\s+(\S+)\s+192\.0\.2\.100:(\d+)\s+192\.0\.2\.10:7\s")
 
@@ -46,14 +49,21 @@ def echo_connections(router):
 
 def one_run(count, settle):
     router1_is_master()
-    hold = subprocess.Popen(LAB + ["traffic", "--hold", str(count), "--duration", "30", "--timeout", "5", ECHO],
+    hold = subprocess.Popen(LAB + ["traffic", "--hold", str(count), "--duration", str(HOLD_S), "--timeout", "5", ECHO],
                             stdout=subprocess.PIPE, text=True)
-    for _ in range(120):
+    # Until router1 lists all of them, or (one failed to open) the same number 3 reads in a row.
+    seen = []
+    while len(seen) < 3 or seen[-1] < count and len(set(seen[-3:])) > 1:
+        if hold.poll() is not None:
+            raise SystemExit("the held connections ended before the power cut: %s" % hold.communicate()[0])
         active = echo_connections("router1")
-        if sum(1 for state in active.values() if state == "ESTABLISHED") >= count:
+        seen.append(sum(1 for state in active.values() if state == "ESTABLISHED"))
+        if seen[-1] >= count:
             break
         time.sleep(1)
     time.sleep(settle)
+    if hold.poll() is not None:
+        raise SystemExit("the held connections ended before the power cut: %s" % hold.communicate()[0])
     backup = echo_connections("router2")
     cut_at = time.time()
     lab("power-cut", "router1")
