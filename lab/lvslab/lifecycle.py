@@ -60,8 +60,16 @@ def _remove_stale():
     _remove_namespaces()
     for mountpoint in guests.instance_mounts():
         run(["umount", "-l", mountpoint], check=False)
-    if os.path.exists(OWNER_FILE):
-        os.remove(OWNER_FILE)
+    _remove_file(OWNER_FILE)
+
+
+def _remove_file(path):
+    # not exists-then-remove: a second `lab down` (a CI trap's beside a person's) may remove
+    # it in between, and the first then failed with FileNotFoundError
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
 
 
 def _claim_owner():
@@ -297,8 +305,7 @@ def down():
     shutil.rmtree(os.path.join(STATE, "guests"), ignore_errors=True)
     shutil.rmtree(ANSIBLE_CONTROL_DIR, ignore_errors=True)
     for path in (INVENTORY, OWNER_FILE):
-        if os.path.exists(path):
-            os.remove(path)
+        _remove_file(path)
     leftovers = leftovers_report()
     if leftovers:
         raise RuntimeError("lab-down left: " + "; ".join(leftovers))

@@ -47,3 +47,11 @@ def test_our_own_lab_is_neither_refused_nor_removed(other_owner, monkeypatch, tm
     (tmp_path / "owner").write_text(lifecycle.STATE + "\n")
     lifecycle._check_owner()
     assert other_owner == []
+
+
+def test_a_file_another_lab_down_removed_first_is_no_error(tmp_path):
+    path = tmp_path / "owner"
+    path.write_text("/here/.lab\n")
+    lifecycle._remove_file(str(path))
+    assert not path.exists()
+    lifecycle._remove_file(str(path))       # removed meanwhile by the other `lab down`
