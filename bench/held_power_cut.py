@@ -6,13 +6,14 @@ connection sync: how many survive, and for each lost one whether the backup knew
 
 Each run: router1 active; N connections to the echo service (192.0.2.10:7) opened one by
 one from the client (lab traffic --hold, a numbered line on each every second for 90 s);
-once router1 lists all N established (or the same number three reads in a row), wait --settle s, then read the connections router2
-(the backup) has from the sync daemon (ipvsadm -Lnc), cut router1's power (lab power-cut),
-and wait for the held connections' result; router1 boots again (lab up) and takes its role
-back before the next run. Prints one JSON line per run and a summary: opened, survived,
+once router1 lists all N established (or the same number three reads in a row), wait
+--settle s, then read the connections router2 (the backup) has from the sync daemon
+(ipvsadm -Lnc), cut router1's power (lab power-cut), and wait for the held connections'
+result; router1 boots again (lab up) and takes its role back before the next run. Prints one JSON line per run and a summary: opened, survived,
 which client ports were lost and whether router2 listed them before the cut.
--e FILE: an extra description (e.g. other VRRP settings) applied with site.yml first; the
-example's own is applied again at the end. Needs root, the venv (make setup) and the lab
+-e FILE: settings merged over the example's lvs_cluster (e.g. other VRRP settings:
+bench/held_power_cut_issue16.yml), applied with site.yml first; the example's own is
+applied again at the end. Needs root, the venv (make setup) and the lab
 up (make lab-up); the example is applied by the script.
 """
 
@@ -22,11 +23,14 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
+
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-from failover_bench import LAB, lab, router1_is_master, site  # noqa: E402  (the same lab helpers)
+from failover_bench import EXAMPLE, LAB, lab, router1_is_master, site  # noqa: E402  (the same lab helpers)
 
 ECHO = "192.0.2.10:7"
 # how long the connections are held: opening them (0.1-0.3 s each), the settle time and the
@@ -47,23 +51,41 @@ def echo_connections(router):
     return found
 
 
+def merged(base, overlay):
+    """base with overlay's keys, mappings merged key by key, anything else replaced."""
+    result = dict(base)
+    for key, value in overlay.items():
+        result[key] = merged(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return result
+
+
+def merged_description(overlay_file):
+    """The example's description with the overlay's lvs_cluster settings over it."""
+    with open(os.path.join(EXAMPLE, "group_vars", "all.yml"), encoding="utf-8") as handle:
+        description = yaml.safe_load(handle)
+    with open(overlay_file, encoding="utf-8") as handle:
+        return merged(description, yaml.safe_load(handle))
+
+
 def one_run(count, settle):
     router1_is_master()
+    def still_holding():
+        if hold.poll() is not None:
+            raise SystemExit("the held connections ended before the power cut: %s" % hold.communicate()[0])
+
     hold = subprocess.Popen(LAB + ["traffic", "--hold", str(count), "--duration", str(HOLD_S), "--timeout", "5", ECHO],
                             stdout=subprocess.PIPE, text=True)
     # Until router1 lists all of them, or (one failed to open) the same number 3 reads in a row.
     seen = []
     while len(seen) < 3 or seen[-1] < count and len(set(seen[-3:])) > 1:
-        if hold.poll() is not None:
-            raise SystemExit("the held connections ended before the power cut: %s" % hold.communicate()[0])
+        still_holding()
         active = echo_connections("router1")
         seen.append(sum(1 for state in active.values() if state == "ESTABLISHED"))
         if seen[-1] >= count:
             break
         time.sleep(1)
     time.sleep(settle)
-    if hold.poll() is not None:
-        raise SystemExit("the held connections ended before the power cut: %s" % hold.communicate()[0])
+    still_holding()
     backup = echo_connections("router2")
     cut_at = time.time()
     lab("power-cut", "router1")
@@ -87,7 +109,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     site(None, tags=())
     if args.extra:
-        site(os.path.abspath(args.extra), tags=())
+        with tempfile.NamedTemporaryFile("w", suffix=".yml") as described:
+            yaml.safe_dump(merged_description(args.extra), described)
+            described.flush()
+            site(described.name, tags=())
     runs = []
     try:
         for _ in range(args.runs):
