@@ -9,8 +9,9 @@ one from the client (lab traffic --hold, a numbered line on each every second fo
 once router1 lists all N established (or the same number three reads in a row), wait
 --settle s, then read the connections router2 (the backup) has from the sync daemon
 (ipvsadm -Lnc), cut router1's power (lab power-cut), and wait for the held connections'
-result; router1 boots again (lab up) and takes its role back before the next run. Prints one JSON line per run and a summary: opened, survived,
-which client ports were lost and whether router2 listed them before the cut.
+result; router1 boots again (lab up) and takes its role back before the next run. Prints
+one JSON line per run and a summary: opened, survived, which client ports were lost and
+whether router2 listed them before the cut.
 -e FILE: settings merged over the example's lvs_cluster (e.g. other VRRP settings:
 bench/held_power_cut_issue16.yml), applied with site.yml first; the example's own is
 applied again at the end. Needs root, the venv (make setup) and the lab
