@@ -87,20 +87,22 @@ WantedBy=multi-user.target
 
 
 # Real servers also echo on TCP and UDP port 7, first line their name: tests hold a
-# connection through a VIP open across a change and see which server answers.
+# connection through a VIP open across a change and see which server answers. TCP is
+# lab-echo (echo.py: one process for every connection), UDP socat.
+ECHO_PROGRAM = "/usr/local/sbin/lab-echo"
 ECHO_UNITS = {
-    "lab-echo-tcp.service": "TCP6-LISTEN:7,ipv6only=0,fork,reuseaddr",
-    "lab-echo-udp.service": "UDP6-RECVFROM:7,ipv6only=0,fork",
+    "lab-echo-tcp.service": f"{ECHO_PROGRAM} 7",
+    "lab-echo-udp.service": "/usr/bin/socat UDP6-RECVFROM:7,ipv6only=0,fork SYSTEM:'hostname; exec cat'",
     # The HTTPS port of the clusters' firewall-mark services (80 + 443 as one service);
     # plain TCP that answers with the host's name is all a test needs to see who answered.
-    "lab-echo-443.service": "TCP6-LISTEN:443,ipv6only=0,fork,reuseaddr",
+    "lab-echo-443.service": f"{ECHO_PROGRAM} 443",
 }
 ECHO_UNIT = """[Unit]
-Description=Lab echo service ({listen})
+Description=Lab echo service ({command})
 After=network.target
 
 [Service]
-ExecStart=/usr/bin/socat {listen} SYSTEM:'hostname; exec cat'
+ExecStart={command}
 Restart=always
 
 [Install]
@@ -129,8 +131,10 @@ def personalise(guest):
         # next boot, and lighttpd (as www-data) then refuses to start. Log to the journal.
         _write(root, "/etc/lighttpd/conf-enabled/99-lab-errorlog.conf",
                'server.errorlog-use-syslog = "enable"\n')
-        for unit, listen in ECHO_UNITS.items():
-            _write(root, f"/etc/systemd/system/{unit}", ECHO_UNIT.format(listen=listen))
+        with open(os.path.join(os.path.dirname(__file__), "echo.py"), encoding="utf-8") as handle:
+            _write(root, ECHO_PROGRAM, handle.read(), 0o755)
+        for unit, command in ECHO_UNITS.items():
+            _write(root, f"/etc/systemd/system/{unit}", ECHO_UNIT.format(command=command))
             _symlink(root, f"/etc/systemd/system/multi-user.target.wants/{unit}",
                      f"/etc/systemd/system/{unit}")
     else:

@@ -55,6 +55,12 @@ DEFAULT_SCRIPT_USER = "keepalived_script"
 # where the router role installs send_expect_check.py (this collection's send/expect
 # checker: keepalived 2.2.7 has none for TCP)
 DEFAULT_SEND_EXPECT_HELPER = "/usr/local/libexec/lvs-cluster/send-expect-check"
+# Seconds keepalived gives the send/expect helper beyond its own timeout, which starts
+# once python3 is up: its start took 0.4-0.8 s on the lab's UML routers and over 2 s
+# while they were loaded, and a kill there takes a healthy real server out (with
+# expire_nodest_conn=1 the kernel then resets its connections). Only a backstop: the
+# helper itself gives up after the check's timeout.
+HELPER_START_ALLOWANCE = 5
 NOTIFY_PATH = "lvs_cluster.routers.vrrp.notify"
 # The addresses one VRRP advert carries (keepalived vrrp.c: an 8-bit count, and what fits in
 # the interface's MTU: IPv6 at 1500 takes 89). keepalived moves the rest to the excluded
@@ -320,8 +326,7 @@ def _check(out, check, address, send_expect_helper):
             if check["send"]:
                 words.append("--send=%s" % encode_text(check["send"]))
             words.append("--expect=%s" % encode_text(check["expect"]))
-            # the helper gives up after timeout; keepalived kills it a second later
-            timeout = _seconds_ceiling(check["timeout"]) + 1
+            timeout = _seconds_ceiling(check["timeout"]) + HELPER_START_ALLOWANCE
         out.line("misc_path %s" % _script(words),
                  [(check["paths"][key], check[key]) for key in ("program", "send", "expect")
                   if check.get(key) and key in check["paths"]])

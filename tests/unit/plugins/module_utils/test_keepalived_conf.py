@@ -325,7 +325,7 @@ def test_a_mark_of_two_families_is_two_virtual_servers_with_send_expect_checks()
         ["real_server 2001:db8:51::21", "real_server 2001:db8:51::23"]
     misc = block(block(ipv6, "real_server 2001:db8:51::21"), "MISC_CHECK")
     command = value(misc, "misc_path")
-    assert value(misc, "misc_timeout") == "3"
+    assert value(misc, "misc_timeout") == "7"          # 2 s + the helper's start allowance
     # one quoted string, split by keepalived at spaces into these words (no shell)
     assert command.startswith('"') and command.endswith('"')
     words = command[1:-1].split(" ")
