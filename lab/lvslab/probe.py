@@ -97,8 +97,8 @@ def hold(target, count, duration, timeout):
     host, port = split_target(target)
     conns, answers, errors = {}, collections.Counter(), collections.Counter()
     dropped = {}                                          # each lost connection: why
-    # One at a time (about 0.1 s each on the lab: the echo service forks a process per
-    # connection; more at once overflow its listen backlog of 5 and are reset).
+    # One at a time, as a client opening them over a few seconds would (lab-echo serves
+    # them all in one process, listen backlog 1024).
     for _ in range(count):
         try:
             conn = socket.create_connection((host, port), timeout=timeout)
