@@ -82,13 +82,13 @@ def unit_instance(interface):
 # --- input --------------------------------------------------------------------------
 
 
-def validate(interface, addresses):
+def validate(interface, addresses, option_name="addresses"):
     """(interface, [(address, prefixlen, family)] sorted, duplicates merged)."""
     if not isinstance(interface, str) or not _INTERFACE.match(interface):
         fail("interface", interface, "is not an interface name (1-15 of A-Z a-z 0-9 _ . : -)")
     wanted = {}
     for index, value in enumerate(addresses or []):
-        option = "addresses[%d]" % index
+        option = "%s[%d]" % (option_name, index)
         text = str(value).strip()
         address_text, _slash, length = text.partition("/")
         address, family = parse_address(option, address_text)
@@ -214,11 +214,14 @@ def _text(key):
 
 
 def converge(run, which, files, interface, addresses, purge=True, up=False, boot=True,
-             check_mode=False, diff=False, announce=None):
+             check_mode=False, diff=False, announce=None, hand_over=()):
     """The module's result. which(executable) -> its path on the target. announce(interface,
     address, family), when given, is called for each address this run adds, once it is on the
-    interface (a gratuitous ARP / unsolicited NA: neighbour_announce.announce)."""
+    interface (a gratuitous ARP / unsolicited NA: neighbour_announce.announce). hand_over:
+    addresses that, when purged, leave the record (and boot) but stay on the interface, for
+    the owner that takes them where they are (keepalived)."""
     interface, wanted = validate(interface, addresses)
+    handed = set((a, p) for a, p, _f in validate(interface, hand_over, "hand_over")[1])
     ip = which("ip")
     record_path = os.path.join(RECORD_DIR, interface)
     recorded, recorded_up = parse_record(files.read(record_path), interface)
@@ -237,7 +240,7 @@ def converge(run, which, files, interface, addresses, purge=True, up=False, boot
     if up and link is not None and not link.up:
         steps.append([ip, "link", "set", "dev", interface, "up"])
     for key in sorted(gone, key=lambda k: (address_sort_key(k[0]), k[1])):
-        if key in present:
+        if key in present and key not in handed:
             steps.append([ip, "address", "del", _text(key), "dev", interface])
     added = []
     for address, prefix, family in wanted:
@@ -283,6 +286,8 @@ def converge(run, which, files, interface, addresses, purge=True, up=False, boot
                    "exists": link is not None, "up": bool(link and link.up)},
         "unit": unit if record_text and boot else None,
         "announced": [address for address, _family in added] if announce else [],
+        "handed_over": [_text(key) for key in sorted(gone, key=lambda k: (address_sort_key(k[0]), k[1]))
+                        if key in handed and key in present],
     }
     if diff:
         result["diff"] = {

@@ -66,6 +66,17 @@ options:
         server's VIPs on the loopback).
     type: bool
     default: false
+  hand_over:
+    description:
+      - Addresses handed to another owner that takes them over where they are (a router's
+        VIPs and NAT address when keepalived starts to hold them - its start removes them
+        and adds them again on the master within a second). When O(purge) drops one of them
+        from the record it leaves the record and the boot unit but stays on the interface,
+        so that the clients see no gap while the new owner starts. Others are removed as
+        usual.
+    type: list
+    elements: str
+    default: []
   boot:
     description:
       - Install the boot unit and enable it for this interface while the record holds
@@ -153,6 +164,12 @@ announced:
   type: list
   elements: str
   sample: ["198.51.100.1"]
+handed_over:
+  description: The addresses of O(hand_over) dropped from the record and left on the interface (check mode, that would be).
+  returned: always
+  type: list
+  elements: str
+  sample: ["192.0.2.10/32"]
 unit:
   description: The boot unit enabled for the interface, null if none.
   returned: always

@@ -19,6 +19,7 @@ SPEC = dict(
         up=dict(type="bool", default=False),
         boot=dict(type="bool", default=True),
         announce=dict(type="bool", default=False),
+        hand_over=dict(type="list", elements="str", default=[]),
     ),
     supports_check_mode=True,
 )
@@ -39,6 +40,7 @@ def run(module):
         return ip_address.converge(command_runner(module), which, ip_address.Files(ROOT), params["interface"],
                                    params["addresses"], purge=params["purge"], up=params["up"],
                                    boot=params["boot"], check_mode=module.check_mode, diff=module._diff,
-                                   announce=neighbour_announce.announce if params["announce"] else None)
+                                   announce=neighbour_announce.announce if params["announce"] else None,
+                                   hand_over=params["hand_over"])
 
     return result_or_fail(module, work, interface=params["interface"])

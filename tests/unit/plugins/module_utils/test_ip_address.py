@@ -150,6 +150,34 @@ def test_nothing_served_removes_all_and_disables_the_unit(tmp_path):
     assert result["unit"] is None and result["addresses"] == []
 
 
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_hand_over_forgets_the_address_and_leaves_it_on_the_interface(tmp_path, check_mode):
+    """keepalived takes the VIPs where they are: no gap between the role's and its own."""
+    files = converged(tmp_path)
+    target = Target({"lo": "lo with VIPs"})
+    result = converge(tmp_path, target, [], hand_over=["192.0.2.10", "198.51.100.1/24"], check_mode=check_mode)
+    # the handed-over one stays; the other recorded one, not handed over, is removed
+    assert result["commands"] == ["ip address del 2001:db8:2::10/128 dev lo",
+                                  "systemctl disable lvs-cluster-addresses@lo.service"]
+    assert result["handed_over"] == ["192.0.2.10/32"]   # 198.51.100.1 was never recorded here
+    assert result["changed"] and result["files"] == [RECORD] and result["addresses"] == []
+    assert files.exists(RECORD) == check_mode
+    assert target.changes() == ([] if check_mode else result["commands"])
+
+
+def test_hand_over_without_purge_changes_nothing(tmp_path):
+    converged(tmp_path)
+    result = converge(tmp_path, Target({"lo": "lo with VIPs"}), [], purge=False, hand_over=["192.0.2.10"])
+    assert not result["changed"] and result["handed_over"] == []
+
+
+def test_bad_hand_over_is_refused_before_anything_runs(tmp_path):
+    target = Target({"lo": "lo"})
+    with pytest.raises(ValidationError, match=r"^hand_over\[0\]='vip.example': is not an IPv4 or IPv6 address"):
+        converge(tmp_path, target, [], hand_over=["vip.example"])
+    assert target.calls == []
+
+
 def test_drift_a_recorded_address_removed_by_hand_is_put_back(tmp_path):
     converged(tmp_path, addresses=["192.0.2.10", "192.0.2.11"])
     result = converge(tmp_path, Target({"lo": "lo with VIPs"}), ["192.0.2.10", "192.0.2.11"], check_mode=True)
