@@ -49,6 +49,8 @@ def main(argv=None):
                          "for --duration s, a line echoed on each every second: how many still "
                          "echo at the end")
     traffic.add_argument("--duration", type=float, default=10.0)
+    traffic.add_argument("--until", metavar="FILE", help="with --rate or --hold: end early once "
+                         "FILE exists (--duration stays the limit)")
     traffic.add_argument("--timeout", type=float, default=3.0)
     traffic.add_argument("targets", nargs="+", metavar="HOST:PORT")
     ssh = commands.add_parser("ssh", help="run a command in a guest (or a shell)")
@@ -98,9 +100,11 @@ def main(argv=None):
             steady = ["--rate", str(args.rate), "--duration", str(args.duration)] if args.rate else []
             if args.hold:
                 steady = ["--hold", str(args.hold), "--duration", str(args.duration)]
+            if args.until and steady:
+                steady += ["--until", os.path.abspath(args.until)]
             done = run(in_netns(topo.CLIENT_NETNS, ["python3", probe, "-n", str(args.n), "--timeout",
                                                     str(args.timeout), *steady, *args.targets]),
-                       timeout=600)
+                       timeout=max(600, args.duration + args.timeout + 60))
             print(done.stdout.strip())
         elif args.command == "ssh":
             os.execvp("ssh", ["ssh", "-F", remote.SSH_CONFIG, args.guest, *args.words])

@@ -3,8 +3,8 @@ answered each (the lab's real servers answer with their host name: lighttpd on p
 the echo services on 7 and 443).
 
     python3 probe.py [-n N] [--timeout S] HOST:PORT ...   (IPv6: [ADDR]:PORT)
-    python3 probe.py --rate R --duration S [--timeout S] HOST:PORT
-    python3 probe.py --hold N --duration S [--timeout S] HOST:PORT   (an echo service)
+    python3 probe.py --rate R --duration S [--until FILE] [--timeout S] HOST:PORT
+    python3 probe.py --hold N --duration S [--until FILE] [--timeout S] HOST:PORT   (an echo service)
 
 Prints one JSON object: {target: {answer: count}}, failures counted under "<error: ...>".
 With --rate: one target, a new request every 1/R s for S s, each in its own thread (a
@@ -19,6 +19,9 @@ round with --timeout to answer. {"opened", "survived", "lost", "answers", "error
 "opened_at" (the wall-clock time all were open), "lost_ports" (client port: why)}: a
 connection survived when its last line came back on the same connection (a failover in
 between: did the new active router know the connection?).
+With --until FILE, both end early once FILE exists (looked for once a second; --duration
+stays the limit), and say which ended them: "ended_by" is "until" or "duration" (traffic
+across a change of unknown length: the caller creates FILE when the change is over).
 Standard library only: it runs with the host's python3 in a namespace, not in the venv.
 """
 
@@ -27,8 +30,31 @@ import collections
 import json
 import select
 import socket
+import os
 import threading
 import time
+
+
+class Window:
+    """The traffic's time: duration s from now, or until the file `until` exists."""
+
+    def __init__(self, duration, until=None):
+        self.start, self.duration, self.until = time.monotonic(), duration, until
+        self.ended_by, self._looked = None, None
+
+    def elapsed(self):
+        return time.monotonic() - self.start
+
+    def over(self):
+        if self.ended_by:
+            return True
+        if self.elapsed() >= self.duration:
+            self.ended_by = "duration"
+        elif self.until and (self._looked is None or time.monotonic() - self._looked >= 1.0):
+            self._looked = time.monotonic()
+            if os.path.exists(self.until):
+                self.ended_by = "until"
+        return bool(self.ended_by)
 
 
 def split_target(text):
@@ -57,11 +83,13 @@ def ask(host, port, timeout):
         return data.split(b"\n", 1)[0].decode(errors="replace").strip()
 
 
-def steady(target, rate, duration, timeout):
-    """A request every 1/rate s for duration s, each in its own thread (as many clients
-    would: a request that hangs does not hold back the next), and the gaps between answers."""
+def steady(target, rate, duration, timeout, until=None):
+    """A request every 1/rate s for duration s (or until the file `until` exists), each in
+    its own thread (as many clients would: a request that hangs does not hold back the
+    next), and the gaps between answers."""
     host, port = split_target(target)
-    start = time.monotonic()
+    window = Window(duration, until)
+    start = window.start
     lock = threading.Lock()
     answers, failures, times = collections.Counter(), [], [0.0]
 
@@ -78,22 +106,27 @@ def steady(target, rate, duration, timeout):
             answers[answer] += 1
 
     threads = []
-    while len(threads) / rate < duration:     # at most rate x timeout of them at once
+    while True:                               # at most rate x timeout of them at once
         time.sleep(max(0.0, start + len(threads) / rate - time.monotonic()))
+        if window.over():
+            break
         threads.append(threading.Thread(target=one))
         threads[-1].start()
+    ended = window.elapsed()
     for thread in threads:
         thread.join()
-    times = sorted(times) + [max(duration, time.monotonic() - start)]
+    times = sorted(times) + [max(ended, time.monotonic() - start)]
     return {"sent": len(threads), "ok": len(times) - 2, "failed": len(failures),
+            "ended_by": window.ended_by, "duration_s": round(ended, 3),
             "answers": dict(answers),
             "longest_gap_s": round(max(b - a for a, b in zip(times, times[1:])), 3),
             "first_failure_s": round(min(failures), 3) if failures else None,
             "last_failure_s": round(max(failures), 3) if failures else None}
 
 
-def hold(target, count, duration, timeout):
-    """count echo connections kept busy for duration s; how many still echo at the end."""
+def hold(target, count, duration, timeout, until=None):
+    """count echo connections kept busy for duration s (or until the file `until` exists);
+    how many still echo at the end."""
     host, port = split_target(target)
     conns, answers, errors = {}, collections.Counter(), collections.Counter()
     dropped = {}                                          # each lost connection: why
@@ -115,11 +148,12 @@ def hold(target, count, duration, timeout):
     opened = len(conns)
     ports = dict((conn, conn.getsockname()[1]) for conn in conns)
     opened_at = time.time()
-    start = time.monotonic()
+    window = Window(duration, until)
+    start = window.start
     rounds = 0
     while conns:
         rounds += 1
-        last = time.monotonic() - start >= duration
+        last = window.over()
         wanted = b"%d\n" % rounds
         for conn in list(conns):
             try:
@@ -159,7 +193,8 @@ def hold(target, count, duration, timeout):
     lost_ports = dict((ports[conn], why) for conn, why in dropped.items() if conn in ports)
     return {"opened": opened, "survived": survived, "lost": opened - survived,
             "answers": dict(answers), "errors": dict(errors), "rounds": rounds,
-            "opened_at": round(opened_at, 3), "lost_ports": lost_ports}
+            "opened_at": round(opened_at, 3), "lost_ports": lost_ports,
+            "ended_by": window.ended_by, "duration_s": round(window.elapsed(), 3)}
 
 
 def _first_line(conn):
@@ -191,17 +226,18 @@ def main(argv=None):
     parser.add_argument("--rate", type=float, help="requests per second (with --duration, one target)")
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--hold", type=int, help="connections held open to one echo target")
+    parser.add_argument("--until", help="with --rate or --hold: end early once this file exists")
     parser.add_argument("targets", nargs="+")
     args = parser.parse_args(argv)
     if args.hold:
         if len(args.targets) != 1:
             parser.error("--hold takes one target")
-        print(json.dumps(hold(args.targets[0], args.hold, args.duration, args.timeout), sort_keys=True))
+        print(json.dumps(hold(args.targets[0], args.hold, args.duration, args.timeout, args.until), sort_keys=True))
         return 0
     if args.rate:
         if len(args.targets) != 1:
             parser.error("--rate takes one target")
-        print(json.dumps(steady(args.targets[0], args.rate, args.duration, args.timeout), sort_keys=True))
+        print(json.dumps(steady(args.targets[0], args.rate, args.duration, args.timeout, args.until), sort_keys=True))
         return 0
     result = {}
     for target in args.targets:
