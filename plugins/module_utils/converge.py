@@ -14,8 +14,7 @@ __metaclass__ = type
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.lvs.cluster.plugins.module_utils.command import not_installed
-from ansible_collections.lvs.cluster.plugins.module_utils.drift import BODIES
+from ansible_collections.lvs.cluster.plugins.module_utils.drift import BODIES, BodyCall
 
 
 class PartFailed(Exception):
@@ -26,24 +25,11 @@ class PartFailed(Exception):
         self.result = result
 
 
-class PartCall(object):
-    """What a body sees of AnsibleModule for one part: its own validated options, the run's
-    check and diff modes, commands and executables through the real module."""
+class PartCall(BodyCall):
+    """A body's call in the run's own check and diff modes."""
 
     def __init__(self, module, params):
-        self._module = module
-        self.params = params
-        self.check_mode = module.check_mode
-        self._diff = module._diff
-
-    def run_command(self, *args, **kwargs):
-        return self._module.run_command(*args, **kwargs)
-
-    def get_bin_path(self, name, required=False, opt_dirs=None):
-        path = self._module.get_bin_path(name, required=False, opt_dirs=opt_dirs)
-        if path is None and required:
-            self.fail_json(msg=not_installed(name))
-        return path
+        super(PartCall, self).__init__(module, params, module.check_mode, module._diff)
 
     def fail_json(self, msg, **result):
         raise PartFailed(msg, result)

@@ -46,16 +46,16 @@ class CallFailed(Exception):
     kernel module not loaded yet), so it counts as one that would change the host."""
 
 
-class CheckModeCall(object):
-    """What a body sees of AnsibleModule for one call: its own validated options, check mode
-    always, no diff; commands and executables through the real module."""
+class BodyCall(object):
+    """What a body sees of AnsibleModule for one call: its own validated options, the given
+    check and diff modes, commands and executables through the real module; fail_json is
+    the caller's (subclasses raise their own exception)."""
 
-    check_mode = True
-    _diff = False
-
-    def __init__(self, module, params):
+    def __init__(self, module, params, check_mode, diff):
         self._module = module
         self.params = params
+        self.check_mode = check_mode
+        self._diff = diff
 
     def run_command(self, *args, **kwargs):
         return self._module.run_command(*args, **kwargs)
@@ -65,6 +65,16 @@ class CheckModeCall(object):
         if path is None and required:
             self.fail_json(msg=not_installed(name))
         return path
+
+    def fail_json(self, msg, **result):
+        raise NotImplementedError
+
+
+class CheckModeCall(BodyCall):
+    """A body's call in check mode always, no diff (drift)."""
+
+    def __init__(self, module, params):
+        super(CheckModeCall, self).__init__(module, params, check_mode=True, diff=False)
 
     def fail_json(self, msg, **_result):
         raise CallFailed(msg)
