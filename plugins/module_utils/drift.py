@@ -26,6 +26,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils.bodies import (
     nat_routing,
     sysctls,
 )
+from ansible_collections.lvs.cluster.plugins.module_utils import host_probes
 from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, not_installed
 
 BODIES = {
@@ -93,8 +94,9 @@ def check_call(module, body, args):
     return dict(changed=bool(result.get("changed")))
 
 
-def drift(module, calls, reads):
-    """The module's result: each call checked, each read run (argv, C locale, never a shell)."""
+def drift(module, calls, reads, probes=None):
+    """The module's result: each call checked, each read run (argv, C locale, never a shell),
+    each probe answered as data (host_probes)."""
     checked = dict((call["name"], check_call(module, BODIES[call["module"]], call["args"])) for call in calls)
     drifted = [call["name"] for call in calls if checked[call["name"]]["changed"] is not False]
     run, done = command_runner(module), {}
@@ -106,4 +108,5 @@ def drift(module, calls, reads):
         else:
             rc, out, err = run(read["argv"])
         done[read["name"]] = dict(rc=rc, stdout=out, stdout_lines=out.splitlines(), stderr=err)
-    return dict(changed=False, in_sync=not drifted, drifted=drifted, calls=checked, reads=done)
+    found = host_probes.probe(run, module.get_bin_path, probes or {})
+    return dict(changed=False, in_sync=not drifted, drifted=drifted, calls=checked, reads=done, probes=found)

@@ -59,6 +59,53 @@ options:
         type: list
         elements: str
         required: true
+  probes:
+    description:
+      - What else to read from the host, answered as data in RV(probes) (each parsed by the
+        collection, JSON where the tool has it), so that a role decides on data.
+    type: dict
+    default: {}
+    suboptions:
+      packages:
+        description: Packages whose absence to report (C(dpkg-query), else C(rpm)).
+        type: list
+        elements: str
+      units:
+        description: systemd units whose C(ActiveState) and C(UnitFileState) to report.
+        type: list
+        elements: str
+      sync_daemons:
+        description: Report the IPVS connection sync daemons running.
+        type: bool
+        default: false
+      links:
+        description: Report the names of the interfaces.
+        type: bool
+        default: false
+      addresses:
+        description: Report each interface's addresses.
+        type: bool
+        default: false
+      default_gateways:
+        description: Report the gateways of the main table's default routes, per family.
+        type: bool
+        default: false
+      login_shells:
+        description: Users whose login shell to report (V(null) for a user that does not exist).
+        type: list
+        elements: str
+      keepalived_conf:
+        description: A keepalived.conf to describe (exists, written by the collection, number of virtual_server blocks).
+        type: dict
+        suboptions:
+          path:
+            description: The file.
+            type: path
+            required: true
+          header:
+            description: The first line's start that marks the collection's own file.
+            type: str
+            required: true
 extends_documentation_fragment:
   - lvs.cluster.attributes.info
 """
@@ -102,6 +149,17 @@ reads:
   returned: always
   type: dict
   sample: {"ipvsadm_enabled": {"rc": 0, "stdout": "enabled\n", "stdout_lines": ["enabled"], "stderr": ""}}
+probes:
+  description:
+    - The probes asked for, as data - C(missing_packages) (list), C(units) (per unit
+      C(active) and C(enabled), the C(ActiveState) and C(UnitFileState) systemd reports),
+      C(sync_daemons) (the states running, C(master) / C(backup)), C(links) (names),
+      C(addresses) (C(ifname), C(addresses)), C(default_gateways) (C(ipv4), C(ipv6)),
+      C(login_shells) (user -> shell or V(null)), C(keepalived_conf) (C(exists), C(ours),
+      C(virtual_servers)).
+  returned: always
+  type: dict
+  sample: {"missing_packages": [], "units": {"keepalived": {"active": "active", "enabled": "enabled"}}}
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -119,6 +177,17 @@ def main():
             reads=dict(type="list", elements="dict", default=[], options=dict(
                 name=dict(type="str", required=True),
                 argv=dict(type="list", elements="str", required=True))),
+            probes=dict(type="dict", default={}, options=dict(
+                packages=dict(type="list", elements="str"),
+                units=dict(type="list", elements="str"),
+                sync_daemons=dict(type="bool", default=False),
+                links=dict(type="bool", default=False),
+                addresses=dict(type="bool", default=False),
+                default_gateways=dict(type="bool", default=False),
+                login_shells=dict(type="list", elements="str"),
+                keepalived_conf=dict(type="dict", options=dict(
+                    path=dict(type="path", required=True),
+                    header=dict(type="str", required=True))))),
         ),
         supports_check_mode=True,
     )
@@ -127,7 +196,7 @@ def main():
         twice = sorted(set(name for name in names if names.count(name) > 1))
         if twice:
             module.fail_json(msg="%s[].name=%r: given more than once (names are unique)" % (option, twice[0]))
-    module.exit_json(**drift(module, module.params["calls"], module.params["reads"]))
+    module.exit_json(**drift(module, module.params["calls"], module.params["reads"], module.params["probes"]))
 
 
 if __name__ == "__main__":

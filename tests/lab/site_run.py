@@ -17,7 +17,7 @@ import sys
 
 
 # The facts in which the roles keep whether the host was in sync (tasks/drift.yml)
-IN_SYNC_FACTS = ("__router_in_sync", "real_server_in_sync")
+IN_SYNC_FACTS = ("__router_in_sync", "__real_server_in_sync")
 
 
 def summarise(report):
@@ -40,6 +40,8 @@ def _drift(found, result):
     role's verdict (in_sync), the last of each in the run."""
     if "drifted" in result and "in_sync" in result:
         found["drifted"] = result["drifted"]
+    if "changed_parts" in result:
+        found["changed_parts"] = result["changed_parts"]
     for fact in IN_SYNC_FACTS:
         if fact in (result.get("ansible_facts") or {}):
             found["in_sync"] = result["ansible_facts"][fact]

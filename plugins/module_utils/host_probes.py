@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright: lvs.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the roles read from a host besides their module calls, returned as data: which
+packages are missing, the state of units, the running IPVS sync daemons, the interfaces and
+their addresses, default routes, a user's login shell, whether keepalived.conf is the
+collection's. Each probe parses its command's output here (JSON where the tool has it), so
+the roles decide on data and never parse host output in Jinja.
+
+Pure logic: standard library only, no AnsibleModule, Python 3.8 syntax. ``run(argv)`` returns
+(rc, out, err); ``which(name)`` a path or None.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import pwd
+
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import parse_daemon
+
+def missing_packages(run, which, names):
+    """The names of the packages that are not installed (dpkg, else rpm)."""
+    if not names:
+        return []
+    if which("dpkg-query"):
+        _rc, out, _err = run([which("dpkg-query"), "-W", "-f", "${db:Status-Abbrev};${Package}\n"] + list(names))
+        installed = set(line.split(";", 1)[1] for line in out.splitlines()
+                        if line.startswith("ii ") and ";" in line)
+    elif which("rpm"):
+        _rc, out, _err = run([which("rpm"), "-q", "--qf", "%{NAME}\n"] + list(names))
+        installed = set(line.strip() for line in out.splitlines())
+    else:
+        installed = set()
+    return [name for name in names if name not in installed]
+
+
+def unit_states(run, which, units):
+    """{unit: {"active": what ``systemctl is-active`` says, "enabled": what ``systemctl
+    is-enabled`` says}} ("" when it says nothing: no such unit). is-enabled, not a unit
+    property: it asks the SysV script's links too (Debian's ipvsadm)."""
+    systemctl = which("systemctl")
+    states = {}
+    for unit in units:
+        state = {}
+        for verb, name in (("is-active", "active"), ("is-enabled", "enabled")):
+            out = run([systemctl, verb, unit])[1] if systemctl else ""
+            state[name] = (out.strip().splitlines() or [""])[-1]
+        states[unit] = state
+    return states
+
+
+def sync_daemons(run, which):
+    """The states (master, backup) of the IPVS sync daemons running; [] without ipvsadm."""
+    ipvsadm = which("ipvsadm")
+    if ipvsadm is None:
+        return []
+    rc, out, _err = run([ipvsadm, "-Ln", "--daemon"])
+    return [daemon["state"] for daemon in parse_daemon(out)] if rc == 0 else []
+
+
+def _ip_json(run, which, argv):
+    ip = which("ip")
+    if ip is None:
+        return []
+    rc, out, _err = run([ip, "-j"] + argv)
+    if rc != 0 or not out.strip():
+        return []
+    return json.loads(out)
+
+
+def links(run, which):
+    """The names of the host's interfaces."""
+    return [link["ifname"] for link in _ip_json(run, which, ["link", "show"])]
+
+
+def addresses(run, which):
+    """[{"ifname", "addresses": [local address, ...]}] of every interface."""
+    return [dict(ifname=link["ifname"],
+                 addresses=[entry["local"] for entry in link.get("addr_info", []) if "local" in entry])
+            for link in _ip_json(run, which, ["address", "show"])]
+
+
+def default_gateways(run, which):
+    """{"ipv4": [gateway...], "ipv6": [...]}: the main table's default routes."""
+    return dict((family, [route["gateway"] for route in
+                          _ip_json(run, which, [flag, "route", "show", "table", "main", "default"])
+                          if "gateway" in route])
+                for family, flag in (("ipv4", "-4"), ("ipv6", "-6")))
+
+
+def login_shells(names):
+    """{user: login shell, or None when there is no such user}."""
+    shells = {}
+    for name in names:
+        try:
+            shells[name] = pwd.getpwnam(name).pw_shell
+        except KeyError:
+            shells[name] = None
+    return shells
+
+
+def keepalived_conf(path, header):
+    """Whether the file exists, was written by the collection (its first line is header) and
+    how many virtual_server blocks it holds."""
+    try:
+        with open(path) as handle:
+            lines = handle.read().splitlines()
+    except (IOError, OSError):
+        return dict(exists=False, ours=False, virtual_servers=0)
+    return dict(exists=True, ours=bool(lines) and lines[0].startswith(header),
+                virtual_servers=sum(1 for line in lines if line.startswith("virtual_server")))
+
+
+def probe(run, which, wanted):
+    """The probes asked for in wanted (the drift module's ``probes`` option), by name."""
+    found = {}
+    if wanted.get("packages") is not None:
+        found["missing_packages"] = missing_packages(run, which, wanted["packages"])
+    if wanted.get("units"):
+        found["units"] = unit_states(run, which, wanted["units"])
+    if wanted.get("sync_daemons"):
+        found["sync_daemons"] = sync_daemons(run, which)
+    if wanted.get("links"):
+        found["links"] = links(run, which)
+    if wanted.get("addresses"):
+        found["addresses"] = addresses(run, which)
+    if wanted.get("default_gateways"):
+        found["default_gateways"] = default_gateways(run, which)
+    if wanted.get("login_shells"):
+        found["login_shells"] = login_shells(wanted["login_shells"])
+    if wanted.get("keepalived_conf"):
+        conf = wanted["keepalived_conf"]
+        found["keepalived_conf"] = keepalived_conf(conf["path"], conf["header"])
+    return found

@@ -1,0 +1,95 @@
+"""The roles' probes of a host, on recorded output: each answered as data (what the roles
+decide by), a missing program an answer rather than a failure."""
+
+import json
+
+from ansible_collections.lvs.cluster.plugins.module_utils import host_probes
+
+DPKG = "dpkg-query -W -f ${db:Status-Abbrev};${Package}\n"
+IP_ADDRESS = [  # ip -j address show, trimmed (iproute2 6.1)
+    {"ifindex": 1, "ifname": "lo", "addr_info": [{"family": "inet", "local": "127.0.0.1", "prefixlen": 8},
+                                                 {"family": "inet", "local": "192.0.2.40", "prefixlen": 32}]},
+    {"ifindex": 2, "ifname": "vec1", "addr_info": [{"family": "inet", "local": "198.51.100.21", "prefixlen": 24}]},
+    {"ifindex": 3, "ifname": "tunl0", "addr_info": []},
+]
+
+
+def runner(answers):
+    calls = []
+
+    def run(argv, data=None):
+        command = " ".join([argv[0].rsplit("/", 1)[-1]] + list(argv[1:]))
+        calls.append(command)
+        return answers.get(command, (1, "", "no answer for %s" % command))
+    run.calls = calls
+    return run
+
+
+def which_all(name):
+    return "/usr/bin/" + name
+
+
+def which_none(_name):
+    return None
+
+
+def test_missing_packages_from_dpkg_status():
+    run = runner({DPKG + " ipvsadm nftables keepalived":
+                  (1, "ii ;ipvsadm\nrc ;keepalived\n", "dpkg-query: no packages found matching nftables\n")})
+    assert host_probes.missing_packages(run, which_all, ["ipvsadm", "nftables", "keepalived"]) == ["nftables", "keepalived"]
+
+
+def test_no_package_asked_reads_nothing():
+    run = runner({})
+    assert host_probes.missing_packages(run, which_all, []) == [] and run.calls == []
+
+
+def test_units_as_systemctl_says_them_and_a_missing_unit_empty():
+    run = runner({"systemctl is-active keepalived": (0, "active\n", ""),
+                  "systemctl is-enabled keepalived": (0, "enabled\n", ""),
+                  "systemctl is-active ipvsadm": (3, "inactive\n", ""),
+                  "systemctl is-enabled ipvsadm": (1, "", "Failed to get unit file state for ipvsadm.service\n")})
+    assert host_probes.unit_states(run, which_all, ["keepalived", "ipvsadm"]) == {
+        "keepalived": {"active": "active", "enabled": "enabled"},
+        "ipvsadm": {"active": "inactive", "enabled": ""}}
+
+
+def test_sync_daemons_running_and_none_without_ipvsadm():
+    run = runner({"ipvsadm -Ln --daemon": (0, "master sync daemon (mcast=vec2, syncid=51, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n"
+                                              "backup sync daemon (mcast=vec2, syncid=51, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n", "")})
+    assert host_probes.sync_daemons(run, which_all) == ["master", "backup"]
+    assert host_probes.sync_daemons(runner({}), which_none) == []
+
+
+def test_links_addresses_and_default_gateways_from_ip_json():
+    run = runner({"ip -j address show": (0, json.dumps(IP_ADDRESS), ""),
+                  "ip -j link show": (0, json.dumps([{"ifname": "lo"}, {"ifname": "vec1"}]), ""),
+                  "ip -j -4 route show table main default": (0, '[{"dst":"default","gateway":"192.0.2.1","dev":"vec0"}]', ""),
+                  "ip -j -6 route show table main default": (0, "[]", "")})
+    assert host_probes.addresses(run, which_all) == [
+        {"ifname": "lo", "addresses": ["127.0.0.1", "192.0.2.40"]},
+        {"ifname": "vec1", "addresses": ["198.51.100.21"]},
+        {"ifname": "tunl0", "addresses": []}]
+    assert host_probes.links(run, which_all) == ["lo", "vec1"]
+    assert host_probes.default_gateways(run, which_all) == {"ipv4": ["192.0.2.1"], "ipv6": []}
+
+
+def test_login_shells_and_a_user_that_does_not_exist():
+    assert host_probes.login_shells(["root", "no-such-user-lvs"]) == {"root": "/bin/bash", "no-such-user-lvs": None} \
+        or host_probes.login_shells(["no-such-user-lvs"]) == {"no-such-user-lvs": None}
+
+
+def test_keepalived_conf_ours_theirs_and_missing(tmp_path):
+    header = "# rendered by lvs.cluster"
+    ours = tmp_path / "ours.conf"
+    ours.write_text(header + " for router1\nglobal_defs {\n}\nvirtual_server 192.0.2.10 80 {\n}\nvirtual_server fwmark 80 {\n}\n")
+    theirs = tmp_path / "theirs.conf"
+    theirs.write_text("! hand-written\nvirtual_server 192.0.2.10 80 {\n}\n")
+    assert host_probes.keepalived_conf(str(ours), header) == {"exists": True, "ours": True, "virtual_servers": 2}
+    assert host_probes.keepalived_conf(str(theirs), header) == {"exists": True, "ours": False, "virtual_servers": 1}
+    assert host_probes.keepalived_conf(str(tmp_path / "none"), header) == {"exists": False, "ours": False, "virtual_servers": 0}
+
+
+def test_probe_answers_only_what_was_asked():
+    run = runner({"ip -j link show": (0, '[{"ifname": "lo"}]', "")})
+    assert host_probes.probe(run, which_all, {"links": True, "sync_daemons": False}) == {"links": ["lo"]}
