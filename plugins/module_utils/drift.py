@@ -23,6 +23,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils.bodies import (
     ipvs_keepalived,
     ipvs_service,
     kernel_modules,
+    nat_masquerade,
     nat_routing,
     sysctls,
 )
@@ -37,6 +38,7 @@ BODIES = {
     "ipvs_keepalived": ipvs_keepalived,
     "ipvs_service": ipvs_service,
     "kernel_modules": kernel_modules,
+    "nat_masquerade": nat_masquerade,
     "nat_routing": nat_routing,
     "sysctls": sysctls,
 }

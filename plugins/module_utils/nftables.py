@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: lvs.cluster contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The nftables pieces the ARP and fwmark back ends share: a table of the collection's own,
-read as JSON and replaced as a whole (or deleted) in one ``nft -f -`` transaction.
+"""The nftables pieces the ARP, fwmark and NAT masquerading back ends share: a table of the
+collection's own (or one per address family), read as JSON and replaced as a whole (or
+deleted) in one ``nft -f -`` transaction.
 
 Pure logic: standard library only, no AnsibleModule, Python 3.8 syntax.
 """
@@ -74,3 +75,17 @@ class NftTable(object):
     @staticmethod
     def note(argv, err):
         return "nft -f is one transaction: nothing of it was applied"
+
+
+class NftFamilyTables(NftTable):
+    """A back end that owns the table of one name in several families (say ip and ip6): each
+    read on its own, all replaced or deleted together, in one transaction.
+
+    As NftTable, but parse takes {family: JSON text ('' = no table)} and script writes the
+    input of the one ``nft -f -`` for every family that needs a change."""
+
+    families = ()
+
+    def read(self):
+        return self.parse(dict((family, read_table(self.run, self.nft, family, self.table))
+                               for family in self.families))

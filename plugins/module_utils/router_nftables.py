@@ -2,7 +2,8 @@
 # Copyright: lvs.cluster contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The router's nftables file: the firewall marks of the fwmark services (the very table
-the fwmark module builds) and the masquerading of NAT real servers' own traffic.
+the fwmark module builds) and the masquerading of NAT real servers' own traffic (the very
+tables the nat_masquerade module builds).
 
 The file replaces each of the collection's tables as a whole (``table T`` + ``delete table
 T`` + its body, one ``nft -f`` transaction), so loading it at boot or again after a change
@@ -15,11 +16,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
+from ansible_collections.lvs.cluster.plugins.module_utils import fwmark_rules, nat_masquerade
 
-from ansible_collections.lvs.cluster.plugins.module_utils import fwmark_rules
-
-NAT_TABLE = "lvs_cluster_nat"
+NAT_TABLE = nat_masquerade.NFT_TABLE
 HEADER = ("#!/usr/sbin/nft -f\n"
           "# Written by lvs.cluster's router role; loaded at boot by lvs-cluster-router-nftables.service.\n")
 
@@ -38,31 +37,17 @@ def fwmark_table(marks):
 
 
 def nat_tables(nat_address, public_interface):
-    """The masquerading table's body per nftables family ({"ip": ..., "ip6": ...}; "" where
-    the table must be absent). Masquerade what the NAT real servers send out by themselves
-    (updates, DNS): their subnet is the floating NAT address's network. nat_address is
-    (address, prefix length, family) or None.
+    """The masquerading table's text per nftables family ({"ip": ..., "ip6": ...}; "" where
+    the table must be absent): what the NAT real servers send out by themselves (updates,
+    DNS) is masqueraded, their subnet being the floating NAT address's network. nat_address
+    is (address, prefix length, family) or None.
 
-    Each body is written exactly as ``nft list table`` prints it back, so the router role
-    compares the live table with it as text (a table deleted or edited by hand is loaded
-    again)."""
-    family = nat_address[2] if nat_address else None
-    bodies = {}
-    for table_family, address_family in (("ip", "ipv4"), ("ip6", "ipv6")):
-        if address_family != family:
-            bodies[table_family] = ""
-            continue
-        network = ipaddress.ip_interface(u"%s/%d" % nat_address[:2]).network
-        bodies[table_family] = "\n".join([
-            "table %s %s {" % (table_family, NAT_TABLE),
-            '\tcomment "lvs.cluster: NAT real servers reach the outside through the router"',
-            "\tchain postrouting {",
-            "\t\ttype nat hook postrouting priority srcnat; policy accept;",
-            '\t\t%s saddr %s oifname "%s" masquerade' % (table_family, network, public_interface),
-            "\t}",
-            "}",
-        ]) + "\n"
-    return bodies
+    The text is the nat_masquerade module's (module_utils/nat_masquerade), which compares
+    the live tables as data: a router converged by the module and one booted from this file
+    hold the same tables. (The router role still compares ``nft list table`` with this text
+    until it runs the module; the text keeps the form nftables 1.0.6 prints for that.)"""
+    network = "%s/%d" % nat_address[:2] if nat_address else None
+    return nat_masquerade.tables_text(nat_masquerade.validate(network, public_interface))
 
 
 def masquerade_table(nat_address, public_interface):

@@ -97,6 +97,35 @@ def address(option, value, want=None):
     return known
 
 
+def network(option, value):
+    """(ipaddress network, family) of ADDRESS/PREFIX, IPv4 or IPv6. Host bits are allowed and
+    dropped: an address with its prefix length names its subnet (198.51.100.1/24 is
+    198.51.100.0/24). The prefix length is required, 1 to 32 (IPv4) or 128 (IPv6)."""
+    text = "" if value is None else str(value).strip()
+    literal, slash, prefix = text.partition("/")
+    if not slash:
+        fail(option, value, "must be ADDRESS/PREFIX, the prefix length included (e.g. 198.51.100.0/24)")
+    try:
+        literal, family = address(option, literal)
+    except ValidationError:
+        fail(option, value, "is not ADDRESS/PREFIX of an IPv4 or IPv6 network (host names are not accepted)")
+    bits = 32 if family == "ipv4" else 128
+    if not re.match(r"^\d+$", prefix.strip()) or not 1 <= int(prefix) <= bits:
+        fail(option, value, "has a prefix length that is not 1 to %d" % bits)
+    return ipaddress.ip_network(u"%s/%d" % (literal, int(prefix)), strict=False), family
+
+
+_INTERFACE = re.compile(r"^[A-Za-z0-9_.@:-]{1,15}$")
+
+
+def interface(option, value):
+    """A network interface name: 1 to 15 of A-Z a-z 0-9 _ . @ : - (the cluster model takes
+    the same; no quote, blank or wildcard, so it goes into an nft string as it is)."""
+    if not isinstance(value, str) or not _INTERFACE.match(value):
+        fail(option, value, "is not an interface name (1-15 of A-Z a-z 0-9 _ . @ : -)")
+    return value
+
+
 def address_sort_key(text):
     """Sort key of a normalised address: IPv4 before IPv6, then numerically."""
     parsed = ipaddress.ip_address(text)

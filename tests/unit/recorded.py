@@ -5,6 +5,7 @@ from pathlib import Path
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ARP_FWMARK = FIXTURES / "arp_fwmark"   # written by arp_fwmark/record.sh, in '### TITLE' sections
 IP_ADDRESS = FIXTURES / "ip_address"   # written by ip_address/record.sh, the same way
+NAT_MASQUERADE = FIXTURES / "nat_masquerade"   # nat_masquerade/record.sh, on the host's nftables
 
 
 def section(name, title, directory=ARP_FWMARK):
@@ -33,3 +34,11 @@ def keepalived_dump(name):
     while lines and lines[0].startswith("#"):
         lines.pop(0)
     return "".join(lines)
+
+
+def nat_listing(title):
+    """A section of nat_masquerade/listings.txt: a JSON listing (its trailing blank line
+    dropped), or for a failed read the error it printed (without record.sh's 'rc=N' line)."""
+    text = section("listings.txt", title, NAT_MASQUERADE)
+    lines = [line for line in text.splitlines(keepends=True) if not line.startswith("rc=")]
+    return "".join(lines).rstrip("\n") + "\n"

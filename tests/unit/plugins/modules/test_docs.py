@@ -13,6 +13,7 @@ from ansible_collections.lvs.cluster.plugins.modules import (
     ipvs_info,
     ipvs_keepalived,
     ipvs_service,
+    nat_masquerade,
 )
 
 IDENTITY = ("protocol", "vip", "port", "fwmark", "family")
@@ -78,13 +79,13 @@ def test_ipvs_keepalived_takes_ipvs_services_list_form():
 
 
 def test_attributes_come_from_the_fragment():
-    for module in (ipvs_service, ipvs_destination, ipvs_keepalived, arptables_vip, fwmark, ip_address):
+    for module in (ipvs_service, ipvs_destination, ipvs_keepalived, arptables_vip, fwmark, ip_address, nat_masquerade):
         assert yaml.safe_load(module.DOCUMENTATION)["extends_documentation_fragment"] == ["lvs.cluster.attributes"]
     assert yaml.safe_load(ipvs_info.DOCUMENTATION)["extends_documentation_fragment"] == ["lvs.cluster.attributes.info"]
 
 
 def test_failure_keys_are_documented():
-    for module in (ipvs_service, ipvs_destination, ipvs_keepalived, arptables_vip, fwmark, ip_address):
+    for module in (ipvs_service, ipvs_destination, ipvs_keepalived, arptables_vip, fwmark, ip_address, nat_masquerade):
         returns = yaml.safe_load(module.RETURN)
         for key in ("applied", "rc", "stderr"):
             assert returns[key]["returned"].startswith("on failure"), (module.__name__, key)
@@ -99,3 +100,12 @@ def test_ip_address_purges_by_default():
     assert set(options(ip_address)) == {"interface", "addresses", "purge", "up", "boot", "announce", "hand_over"}
     # announcing is for a router's addresses only: a real server's loopback VIPs must stay silent
     assert options(ip_address)["announce"]["default"] is False
+
+
+def test_nat_masquerade_names_what_it_needs():
+    """Its two options (null network: the tables removed, so no state), and nft among its
+    requirements."""
+    doc = yaml.safe_load(nat_masquerade.DOCUMENTATION)
+    assert set(doc["options"]) == {"network", "interface"}
+    assert all(option["type"] == "str" and "default" not in option for option in doc["options"].values())
+    assert any(line.startswith("nft ") for line in doc["requirements"])
