@@ -26,6 +26,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils.bodies import (
     nat_masquerade,
     nat_routing,
     sysctls,
+    vip_redirect,
 )
 from ansible_collections.lvs.cluster.plugins.module_utils import host_probes
 from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, not_installed
@@ -41,6 +42,7 @@ BODIES = {
     "nat_masquerade": nat_masquerade,
     "nat_routing": nat_routing,
     "sysctls": sysctls,
+    "vip_redirect": vip_redirect,
 }
 
 

@@ -40,7 +40,7 @@ options:
         type: str
         required: true
         choices: [arptables_vip, config_files, fwmark, ip_address, ipvs_keepalived, ipvs_service,
-                  kernel_modules, nat_masquerade, nat_routing, sysctls]
+                  kernel_modules, nat_masquerade, nat_routing, sysctls, vip_redirect]
       args:
         description: The module's options, as a task would give them.
         type: dict

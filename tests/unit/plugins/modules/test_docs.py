@@ -14,6 +14,7 @@ from ansible_collections.lvs.cluster.plugins.modules import (
     ipvs_keepalived,
     ipvs_service,
     nat_masquerade,
+    vip_redirect,
 )
 
 IDENTITY = ("protocol", "vip", "port", "fwmark", "family")
@@ -52,15 +53,27 @@ def test_list_entries_take_the_single_form_options():
 
 def test_one_vocabulary():
     """The shared options are spelt alike everywhere: fwmark (an int), vip(s), purge, state."""
-    every = [options(m) for m in (ipvs_service, ipvs_destination, arptables_vip, fwmark)]
+    every = [options(m) for m in (ipvs_service, ipvs_destination, arptables_vip, fwmark, vip_redirect)]
     names = set().union(*every)
     for old in ("mark", "address", "addresses", "service_address", "service_port", "purge_services",
                 "purge_destinations"):
         assert old not in names
-    for module in (ipvs_service, arptables_vip, fwmark):
+    for module in (ipvs_service, arptables_vip, fwmark, vip_redirect):
         assert options(module)["purge"]["type"] == "bool" and options(module)["purge"]["default"] is False
         assert options(module)["state"]["choices"] == ["present", "absent"]
     assert options(ipvs_service)["family"]["choices"] == ["ipv4", "ipv6"]
+
+
+def test_the_rule_modules_share_their_back_ends_options():
+    """vip_redirect takes arptables_vip's vips/state/purge and fwmark's back ends, documented
+    as its argument spec has them."""
+    mine, arp, mark = options(vip_redirect), options(arptables_vip), options(fwmark)
+    assert set(mine) == {"vips", "state", "purge", "backend"}
+    for name in ("vips", "state", "purge"):
+        assert _spec_of({name: mine[name]}) == _spec_of({name: arp[name]})
+    assert _spec_of({"backend": mine["backend"]}) == _spec_of({"backend": mark["backend"]})
+    requirements = yaml.safe_load(vip_redirect.DOCUMENTATION)["requirements"]
+    assert len(requirements) == 2 and "nft" in requirements[0] and "iptables-restore" in requirements[1]
 
 
 def _spec_of(options):
@@ -79,13 +92,13 @@ def test_ipvs_keepalived_takes_ipvs_services_list_form():
 
 
 def test_attributes_come_from_the_fragment():
-    for module in (ipvs_service, ipvs_destination, ipvs_keepalived, arptables_vip, fwmark, ip_address, nat_masquerade):
+    for module in (ipvs_service, ipvs_destination, ipvs_keepalived, arptables_vip, fwmark, ip_address, nat_masquerade, vip_redirect):
         assert yaml.safe_load(module.DOCUMENTATION)["extends_documentation_fragment"] == ["lvs.cluster.attributes"]
     assert yaml.safe_load(ipvs_info.DOCUMENTATION)["extends_documentation_fragment"] == ["lvs.cluster.attributes.info"]
 
 
 def test_failure_keys_are_documented():
-    for module in (ipvs_service, ipvs_destination, ipvs_keepalived, arptables_vip, fwmark, ip_address, nat_masquerade):
+    for module in (ipvs_service, ipvs_destination, ipvs_keepalived, arptables_vip, fwmark, ip_address, nat_masquerade, vip_redirect):
         returns = yaml.safe_load(module.RETURN)
         for key in ("applied", "rc", "stderr"):
             assert returns[key]["returned"].startswith("on failure"), (module.__name__, key)
