@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run playbooks/site.yml (or any playbook) and print what it did as one JSON object, for
-the lab scenarios' assertions: which tasks reported changed on which host, which failed,
-and the recap.
+the lab scenarios' assertions and the benchmarks: which tasks reported changed on which
+host, which failed, the recap, and how many module calls each host ran.
 
     site_run.py [ansible-playbook arguments...]
 
@@ -20,18 +20,28 @@ import sys
 IN_SYNC_FACTS = ("__router_in_sync", "__real_server_in_sync")
 
 
+def module_calls(result):
+    """How many times the task ran a module on the host: a module's result carries its
+    invocation (controller-side actions - set_fact, assert, include_vars - and raw do not);
+    a loop's items each count."""
+    items = result.get("results") if isinstance(result.get("results"), list) else [result]
+    return sum(1 for item in items
+               if isinstance(item, dict) and "invocation" in item and not item.get("skipped"))
+
+
 def summarise(report):
-    changed, failed, drift = [], [], {}
+    changed, failed, drift, calls = [], [], {}, {}
     for play in report.get("plays", []):
         for task in play.get("tasks", []):
             name = task["task"]["name"]
             for host, result in task.get("hosts", {}).items():
+                calls[host] = calls.get(host, 0) + module_calls(result)
                 if result.get("failed") or result.get("unreachable"):
                     failed.append({"task": "%s: %s" % (host, name), "msg": result.get("msg", "")})
                 elif result.get("changed"):
                     changed.append("%s: %s" % (host, name))
                 _drift(drift.setdefault(host, {}), result)
-    return {"changed": changed, "failed": failed, "stats": report.get("stats", {}),
+    return {"changed": changed, "failed": failed, "stats": report.get("stats", {}), "module_calls": calls,
             "drift": dict((host, found) for host, found in drift.items() if found)}
 
 
