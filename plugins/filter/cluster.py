@@ -8,9 +8,11 @@ inventory_hostname) (with keepalived_conf_for_test for `keepalived -t`) and
 lvs_cluster | lvs.cluster.cluster_router_interfaces(hostvars, groups['lvs_routers'],
 inventory_hostname).
 
-Both validate the whole description first (plugins/module_utils/cluster_model.py) and fail
-naming the bad variable and its value, so a play that starts with them changes nothing
-on any host when the description is wrong."""
+Each validates the whole description first (plugins/module_utils/cluster_model.py) and
+fails naming every bad variable and its value, one a line after "the cluster description
+is wrong: ", so a play that starts with them changes nothing on any host when the
+description is wrong. What they return is projected by module_utils/cluster_*_projection.py
+and keepalived_conf.py; the host checks are module_utils/cluster_host_checks.py."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -18,10 +20,17 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import (
-    ClusterError,
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_errors import ClusterError
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_host_checks import (
     check_router_interfaces,
-    load,
+)
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import load
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_real_server_projection import (
+    ADDRESS_VARIABLE,
+    real_server_view,
+)
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_router_projection import (
+    router_view,
 )
 from ansible_collections.lvs.cluster.plugins.module_utils.keepalived_conf import (
     DEFAULT_SCRIPT_USER,
@@ -29,11 +38,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils.keepalived_conf import
     for_config_test,
     render as render_keepalived,
 )
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import render_rules_file
-from ansible_collections.lvs.cluster.plugins.module_utils.router_nftables import nat_tables, render as render_nftables
-
-# A real server named by inventory host is reached at this host variable, else ansible_host.
-ADDRESS_VARIABLE = "real_server_address"
+from ansible_collections.lvs.cluster.plugins.module_utils.validation import ValidationError
 
 
 def _referenced_hosts(description):
@@ -87,8 +92,8 @@ def _vrrp_addresses(cluster, hostvars, routers):
     addresses = {}
     for host in routers:
         own = {}
-        for instance, family in cluster.routers["vrrp_families"].items():
-            interface = cluster.routers["%s_interface" % instance]
+        for instance, family in cluster.routers.vrrp_families.items():
+            interface = getattr(cluster.routers, "%s_interface" % instance)
             address = _instance_address(_interface_facts(hostvars, host, interface), family)
             if address:
                 own[instance] = address
@@ -96,35 +101,8 @@ def _vrrp_addresses(cluster, hostvars, routers):
     return addresses
 
 
-def _router_interfaces(cluster):
-    """The interfaces a router must have, each with the variable that names it (the role
-    checks them on the host, before it changes anything)."""
-    return [{"variable": "lvs_cluster.routers.%s" % key, "name": cluster.routers[key]}
-            for key in ("public_interface", "private_interface") if cluster.routers[key]]
-
-
 def cluster_router(description, hostvars, routers=None):
-    cluster = _load(description, hostvars, routers)
-    nat_address = cluster.routers["nat_address"] if cluster.uses("nat") else None
-    return {
-        # keepalived runs on the routers (VRRP, and/or it owns the IPVS table)
-        "keepalived": cluster.uses_keepalived(),
-        "ipvs_owner": cluster.routers["ipvs_owner"],
-        "connection_sync": cluster.routers["sync"]["enabled"],
-        # with ipvs_owner keepalived too: ipvs_keepalived keeps of its real servers those
-        # keepalived's checks have in the table
-        "ipvs_services": cluster.ipvs_services(),
-        "ipvs_rules": render_rules_file(cluster.ipvs_services()),
-        "fwmarks": cluster.fwmark_rules(),
-        "nftables": render_nftables(cluster.fwmark_rules(), nat_address, cluster.routers["public_interface"]),
-        "nat_tables": nat_tables(nat_address, cluster.routers["public_interface"]),
-        "addresses": cluster.router_addresses(),
-        "interfaces": _router_interfaces(cluster),
-        "public_interface": cluster.routers["public_interface"],
-        "private_interface": cluster.routers["private_interface"],
-        "nat": cluster.uses("nat"),
-        "ftp_helper": cluster.needs_ftp_helper(),
-    }
+    return router_view(_load(description, hostvars, routers))
 
 
 def cluster_keepalived_conf(description, hostvars, routers, host, secret=None,
@@ -163,7 +141,10 @@ def cluster_real_server(description, hostvars, host):
     if not address:
         raise AnsibleFilterError("%s: no address: set %s (or ansible_host) for it"
                                  % (host, ADDRESS_VARIABLE))
-    return cluster.real_server(address)
+    try:
+        return real_server_view(cluster, address)
+    except ValidationError as error:
+        raise AnsibleFilterError("%s: %s" % (host, error))
 
 
 class FilterModule(object):

@@ -35,16 +35,13 @@ from ansible_collections.lvs.cluster.plugins.module_utils.validation import (
     address_sort_key,
     fail,
     integer,
+    interface_name,
 )
 
 RECORD_DIR = "/etc/lvs-cluster/addresses"
 UNIT_DIR = "/etc/systemd/system"
 UNIT_NAME = "lvs-cluster-addresses@.service"
 WANTS_DIR = "/etc/systemd/system/multi-user.target.wants"
-
-# Interface names the kernel takes (at most 15 characters) that are also valid systemd
-# instance names (the unit is instantiated per interface); as the cluster model's.
-_INTERFACE = re.compile(r"^[A-Za-z0-9_.:-]{1,15}$")
 
 UNIT_TEXT = """\
 # Written by lvs.cluster (module ip_address); do not edit: it is rewritten on every run.
@@ -84,8 +81,8 @@ def unit_instance(interface):
 
 def validate(interface, addresses, option_name="addresses"):
     """(interface, [(address, prefixlen, family)] sorted, duplicates merged)."""
-    if not isinstance(interface, str) or not _INTERFACE.match(interface):
-        fail("interface", interface, "is not an interface name (1-15 of A-Z a-z 0-9 _ . : -)")
+    # the collection's one check: a name the kernel takes that is a systemd instance name too
+    interface_name("interface", interface)
     wanted = {}
     for index, value in enumerate(addresses or []):
         option = "%s[%d]" % (option_name, index)

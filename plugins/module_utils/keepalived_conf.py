@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: lvs.cluster contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""keepalived.conf of one router, from a validated cluster (cluster_model.load).
+"""keepalived.conf of one router, from a valid Cluster (cluster_model.load).
 
     render(cluster, "router1", {"router1": {"public": "192.0.2.2", ...}, ...}, secret=None)
 
@@ -20,8 +20,10 @@ One file, the same text for the same input (no dates, sorted where order is not 
 Syntax: keepalived 2.2.7 (Debian 12), keepalived.conf(5). Every string from the
 inventory is written in double quotes, and the model refuses what a quoted string cannot
 carry (a quote, a backslash, a control character: lib/parser.c ends the string, escapes
-or continues the line on them); _quote() refuses them again here. Programs get their
-arguments as separate words: no shell ever parses a string built from inventory values.
+or continues the line on them); _quote() refuses them again here, by the same check
+(validation.keepalived_string). Programs get their arguments as separate words: no shell
+ever parses a string built from inventory values. A line longer than keepalived reads is
+refused naming the description's paths of what it carries: every such line, one a line.
 
 Pure logic: standard library only, no AnsibleModule, Python 3.8 syntax.
 """
@@ -38,17 +40,23 @@ try:
 except ImportError:  # pragma: no cover - Python 2 targets never render
     from urllib import quote as _percent
 
-from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import (
-    SECRET_VARIABLE,
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_errors import (
     ClusterError,
-    _ipvs_entries,
+    Mistakes,
 )
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_ipvs import ipvs_entries
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_router_projection import (
+    router_addresses,
+)
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_schema import SECRET_VARIABLE
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import normalise_netmask
 from ansible_collections.lvs.cluster.plugins.module_utils.validation import (
+    KEEPALIVED_UNQUOTABLE,
     ValidationError,
     address as parse_address,
     address_sort_key,
     fail,
+    keepalived_string,
 )
 
 DEFAULT_SCRIPT_USER = "keepalived_script"
@@ -76,9 +84,8 @@ CHECKERS = {"tcp": "TCP_CHECK", "http": "HTTP_GET", "https": "SSL_GET",
 # what send/expect text keeps as it is; everything else is %XX (UTF-8), so the argument
 # has no space, quote, backslash, '#', '!', '{', '}' or '$' for keepalived's parser
 _PERCENT_SAFE = "/:.,=+@"
-_UNQUOTABLE = re.compile(r'["\\\x00-\x1f\x7f]')
-_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-_SECRET = re.compile(r"^[!#-\[\]-~]{1,8}$")     # printable ASCII but space, " and \
+_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\Z")
+_SECRET = re.compile(r"^[!#-\[\]-~]{1,8}\Z")     # printable ASCII but space, " and \
 # keepalived 2.2.7 reads keepalived.conf a line at a time into 1,024 bytes (lib/parser.h
 # MAXBUF): a longer line is cut, and its config test crashes on it (measured with Debian's
 # 2.2.7: a 1,023-character line passes -t, 1,024 ends it with SIGSEGV). A line and its
@@ -89,10 +96,7 @@ MAX_LINE = 1022
 def _quote(text):
     """text in double quotes; a value the quotes cannot hold is refused (defence in depth:
     the model refuses it first, with the variable's path)."""
-    text = "%s" % text
-    if _UNQUOTABLE.search(text):
-        raise ClusterError("keepalived.conf=%r: cannot be quoted safely" % text)
-    return '"%s"' % text
+    return '"%s"' % keepalived_string("keepalived.conf", "%s" % text, "a quoted string", None)
 
 
 def _script(words):
@@ -100,7 +104,7 @@ def _script(words):
     string that keepalived splits at spaces (lib/notify.c); each word is checked to have
     no space, quote, backslash or control character, so the split gives back the words."""
     for word in words:
-        if not word or re.search(r"[\s'\"\\\x00-\x1f\x7f]", word):
+        if not word or re.search(r"[\s']", word) or KEEPALIVED_UNQUOTABLE.search(word):
             raise ClusterError("keepalived.conf=%r: a program argument must be one plain word"
                                % word)
     return _quote(" ".join(words))
@@ -120,9 +124,14 @@ def _shown(path, value):
 
 
 class _Writer(object):
+    """keepalived.conf's lines; every line longer than keepalived reads is a mistake, named
+    once by what it carries (the same check repeats for each real server)."""
+
     def __init__(self):
         self.lines = []
         self.depth = 0
+        self.mistakes = Mistakes()
+        self.named = set()
 
     def line(self, text="", sources=()):
         """One line; sources: [(the description's path, value)] of what the line carries,
@@ -132,11 +141,13 @@ class _Writer(object):
         if length > MAX_LINE:
             what = " with ".join(_shown(path, value) for path, value in sources) \
                 or "keepalived.conf line %d" % (len(self.lines) + 1)
-            raise ClusterError(
-                "%s: makes keepalived.conf's line '%s ...' %d characters long (as written there: "
-                "send/expect text percent-encoded); keepalived reads at most %d per line and "
-                "fails on a longer one: shorten it by at least %d"
-                % (what, text.split(" ", 1)[0], length, MAX_LINE, length - MAX_LINE))
+            if what not in self.named:
+                self.named.add(what)
+                self.mistakes.add(ValidationError(
+                    "%s: makes keepalived.conf's line '%s ...' %d characters long (as written "
+                    "there: send/expect text percent-encoded); keepalived reads at most %d per "
+                    "line and fails on a longer one: shorten it by at least %d"
+                    % (what, text.split(" ", 1)[0], length, MAX_LINE, length - MAX_LINE)))
         self.lines.append(line)
 
     def open(self, text):
@@ -148,6 +159,8 @@ class _Writer(object):
         self.line("}")
 
     def text(self):
+        """The file; ClusterError if a line is too long."""
+        self.mistakes.raise_any()
         return "\n".join(self.lines) + "\n"
 
 
@@ -174,7 +187,7 @@ def _own_addresses(addresses_of_hosts, host):
 
 def _unicast(cluster, router_host, addresses_of_hosts, instance, family):
     """(source address or None, [peer addresses]) of one VRRP instance, or None (multicast)."""
-    peers_setting = cluster.routers["vrrp"]["unicast_peers"]
+    peers_setting = cluster.routers.vrrp.unicast_peers
     if not peers_setting:
         return None
     source = _own_addresses(addresses_of_hosts, router_host).get(instance)
@@ -182,7 +195,7 @@ def _unicast(cluster, router_host, addresses_of_hosts, instance, family):
         source = _address("addresses_of_hosts.%s.%s" % (router_host, instance), source, family)
     if peers_setting is True:
         peers = []
-        for host in cluster.routers["hosts"]:
+        for host in cluster.routers.hosts:
             if host == router_host:
                 continue
             given = _own_addresses(addresses_of_hosts, host).get(instance)
@@ -199,10 +212,7 @@ def _unicast(cluster, router_host, addresses_of_hosts, instance, family):
 
 
 def _address(path, text, family):
-    try:
-        return parse_address(path, text, family)[0]
-    except ValidationError as error:
-        raise ClusterError(str(error))
+    return parse_address(path, text, family)[0]
 
 
 def _seconds_ceiling(text):
@@ -212,7 +222,7 @@ def _seconds_ceiling(text):
 
 
 def _global_defs(out, cluster, router_host, script_user):
-    vrrp, sync = cluster.routers["vrrp"], cluster.routers["sync"]
+    vrrp, sync = cluster.routers.vrrp, cluster.routers.sync
     out.open("global_defs")
     out.line("router_id %s" % _quote(router_host))
     # check and notify programs run as script_user, and keepalived refuses any of them a
@@ -220,36 +230,36 @@ def _global_defs(out, cluster, router_host, script_user):
     out.line("enable_script_security")
     out.line("script_user %s" % script_user)
     if vrrp is not None:
-        if vrrp["garp_interval"] is not None:
-            out.line("vrrp_garp_interval %s" % vrrp["garp_interval"])
-        if vrrp["gna_interval"] is not None:
-            out.line("vrrp_gna_interval %s" % vrrp["gna_interval"])
-        if sync["enabled"]:
+        if vrrp.garp_interval is not None:
+            out.line("vrrp_garp_interval %s" % vrrp.garp_interval)
+        if vrrp.gna_interval is not None:
+            out.line("vrrp_gna_interval %s" % vrrp.gna_interval)
+        if sync.enabled:
             # Both daemons, master and backup, on every router all the time (no "inst": the
             # checker process starts both once; VRRP transitions leave them alone). With
             # "inst lvs_public" the VRRP process switched them on each transition, and in the
             # lab that switch twice left it stuck in the kernel mid-failover, the VIPs moved and
             # the NAT address not (docs/keepalived.md).
-            out.line("lvs_sync_daemon %s id %d" % (sync["interface"], sync["sync_id"]))
+            out.line("lvs_sync_daemon %s id %d" % (sync.interface, sync.sync_id))
     out.close()
 
 
 def _instances(cluster):
     """[(name, interface, vrid, family, [addresses with prefix])] of the VRRP instances."""
     routers = cluster.routers
-    addresses = cluster.router_addresses()
-    instances = [(PUBLIC_INSTANCE, routers["public_interface"],
-                  routers["vrrp"]["virtual_router_id"], routers["vrrp_families"]["public"],
+    addresses = router_addresses(cluster)
+    instances = [(PUBLIC_INSTANCE, routers.public_interface,
+                  routers.vrrp.virtual_router_id, routers.vrrp_families["public"],
                   addresses["public"])]
     if addresses["private"]:
-        instances.append((PRIVATE_INSTANCE, routers["private_interface"],
-                          routers["vrrp"]["private_virtual_router_id"],
-                          routers["vrrp_families"]["private"], addresses["private"]))
+        instances.append((PRIVATE_INSTANCE, routers.private_interface,
+                          routers.vrrp.private_virtual_router_id,
+                          routers.vrrp_families["private"], addresses["private"]))
     return instances
 
 
 def _vrrp(out, cluster, router_host, addresses_of_hosts, secret):
-    vrrp = cluster.routers["vrrp"]
+    vrrp = cluster.routers.vrrp
     instances = _instances(cluster)
     grouped = len(instances) > 1
     if grouped:
@@ -259,10 +269,10 @@ def _vrrp(out, cluster, router_host, addresses_of_hosts, secret):
         for name, _interface, _vrid, _family, _addresses in instances:
             out.line(name)
         out.close()
-        if vrrp["notify"]:
-            out.line("notify %s" % _script([vrrp["notify"]]), [(NOTIFY_PATH, vrrp["notify"])])
+        if vrrp.notify:
+            out.line("notify %s" % _script([vrrp.notify]), [(NOTIFY_PATH, vrrp.notify)])
         out.close()
-    priority = vrrp["priorities"][router_host]
+    priority = vrrp.priorities[router_host]
     for name, interface, vrid, family, addresses in instances:
         out.line()
         out.open("vrrp_instance %s" % name)
@@ -271,16 +281,16 @@ def _vrrp(out, cluster, router_host, addresses_of_hosts, secret):
         out.line("interface %s" % interface)
         out.line("virtual_router_id %d" % vrid)
         out.line("priority %d" % priority)
-        out.line("version %d" % vrrp["version"])
-        out.line("advert_int %s" % vrrp["advert_interval"])
-        if not vrrp["preempt"]:
+        out.line("version %d" % vrrp.version)
+        out.line("advert_int %s" % vrrp.advert_interval)
+        if not vrrp.preempt:
             out.line("nopreempt")
-        elif vrrp["preempt_delay"] is not None:
-            out.line("preempt_delay %s" % vrrp["preempt_delay"])
+        elif vrrp.preempt_delay is not None:
+            out.line("preempt_delay %s" % vrrp.preempt_delay)
         for key in ("garp_master_delay", "garp_master_repeat", "garp_master_refresh",
                     "garp_master_refresh_repeat"):
-            if vrrp[key] is not None:
-                out.line("%s %d" % (key, vrrp[key]))
+            if getattr(vrrp, key) is not None:
+                out.line("%s %d" % (key, getattr(vrrp, key)))
         unicast = _unicast(cluster, router_host, addresses_of_hosts,
                            "public" if name == PUBLIC_INSTANCE else "private", family)
         if unicast is not None:
@@ -310,70 +320,70 @@ def _vrrp(out, cluster, router_host, addresses_of_hosts, secret):
                 for address in listed:
                     out.line("%s dev %s" % (address, interface))
                 out.close()
-        if vrrp["notify"] and not grouped:
-            out.line("notify %s" % _script([vrrp["notify"]]), [(NOTIFY_PATH, vrrp["notify"])])
+        if vrrp.notify and not grouped:
+            out.line("notify %s" % _script([vrrp.notify]), [(NOTIFY_PATH, vrrp.notify)])
         out.close()
 
 
 def _check(out, check, address, send_expect_helper):
-    out.open(CHECKERS[check["type"]])
-    if check["type"] in ("send_expect", "program"):
-        if check["type"] == "program":
-            words = [check["program"], address, "%d" % check["port"]]
-            timeout = _seconds_ceiling(check["timeout"])
+    out.open(CHECKERS[check.type])
+    if check.type in ("send_expect", "program"):
+        if check.type == "program":
+            words = [check.program, address, "%d" % check.port]
+            timeout = _seconds_ceiling(check.timeout)
         else:
-            words = [send_expect_helper, address, "%d" % check["port"], check["timeout"]]
-            if check["send"]:
-                words.append("--send=%s" % encode_text(check["send"]))
-            words.append("--expect=%s" % encode_text(check["expect"]))
-            timeout = _seconds_ceiling(check["timeout"]) + HELPER_START_ALLOWANCE
+            words = [send_expect_helper, address, "%d" % check.port, check.timeout]
+            if check.send:
+                words.append("--send=%s" % encode_text(check.send))
+            words.append("--expect=%s" % encode_text(check.expect))
+            timeout = _seconds_ceiling(check.timeout) + HELPER_START_ALLOWANCE
         out.line("misc_path %s" % _script(words),
-                 [(check["paths"][key], check[key]) for key in ("program", "send", "expect")
-                  if check.get(key) and key in check["paths"]])
+                 [(check.paths[key], getattr(check, key)) for key in ("program", "send", "expect")
+                  if getattr(check, key) and key in check.paths])
         out.line("misc_timeout %d" % timeout)
     else:
-        if check["type"] in ("http", "https"):
+        if check.type in ("http", "https"):
             out.open("url")
-            out.line("path %s" % _quote(check["path"]), [(check["paths"]["path"], check["path"])])
-            out.line("status_code %s" % " ".join("%d" % code for code in check["status_codes"]),
-                     [(check["paths"]["status_codes"], check["status_codes"])])
-            if check["digest"]:
-                out.line("digest %s" % check["digest"])
-            if check["virtual_host"]:
-                out.line("virtualhost %s" % _quote(check["virtual_host"]),
-                         [(check["paths"]["virtual_host"], check["virtual_host"])])
+            out.line("path %s" % _quote(check.path), [(check.paths["path"], check.path)])
+            out.line("status_code %s" % " ".join("%d" % code for code in check.status_codes),
+                     [(check.paths["status_codes"], check.status_codes)])
+            if check.digest:
+                out.line("digest %s" % check.digest)
+            if check.virtual_host:
+                out.line("virtualhost %s" % _quote(check.virtual_host),
+                         [(check.paths["virtual_host"], check.virtual_host)])
             out.close()
-            if check["type"] == "https" and check["virtual_host"]:
+            if check.type == "https" and check.virtual_host:
                 out.line("enable_sni")
-        out.line("connect_port %d" % check["port"])
-        out.line("connect_timeout %s" % check["timeout"])
-    out.line("retry %d" % check["retry"])
-    out.line("delay_before_retry %s" % check["delay_before_retry"])
-    out.line("delay_loop %s" % check["interval"])
+        out.line("connect_port %d" % check.port)
+        out.line("connect_timeout %s" % check.timeout)
+    out.line("retry %d" % check.retry)
+    out.line("delay_before_retry %s" % check.delay_before_retry)
+    out.line("delay_loop %s" % check.interval)
     out.close()
 
 
 def _virtual_servers(out, cluster, send_expect_helper):
     for service in cluster.services:
-        for entry in _ipvs_entries(service):
-            family = entry.get("family", service["family"])
+        for entry in ipvs_entries(service):
+            family = entry.get("family", service.family)
             out.line()
-            if service["fwmark"] is not None:
-                out.open("virtual_server fwmark %d" % service["fwmark"])
+            if service.fwmark is not None:
+                out.open("virtual_server fwmark %d" % service.fwmark)
                 # before the real servers: keepalived takes the family from them otherwise
                 out.line("ip_family %s" % ("inet6" if family == "ipv6" else "inet"))
             else:
                 out.open("virtual_server %s %d" % (entry["vip"], entry["port"]))
-            out.line("# service %s" % service["name"])
+            out.line("# service %s" % service.name)
             out.line("lvs_sched %s" % entry["scheduler"])
             for flag in entry.get("scheduler_flags", []):
                 out.line(flag)
-            method = METHODS[service["forwarding"]]
-            if service["forwarding"] == "tun" and service["tunnel"].get("type"):
-                method += " type %s" % service["tunnel"]["type"]
+            method = METHODS[service.forwarding]
+            if service.forwarding == "tun" and service.tunnel_type:
+                method += " type %s" % service.tunnel_type
             out.line("lvs_method %s" % method)
-            if service["fwmark"] is None:
-                out.line("protocol %s" % service["protocol"].upper())
+            if service.fwmark is None:
+                out.line("protocol %s" % service.protocol.upper())
             if entry.get("persistence_timeout") is not None:
                 out.line("persistence_timeout %d" % int(entry["persistence_timeout"]))
                 if entry.get("persistence_netmask") is not None:
@@ -381,37 +391,37 @@ def _virtual_servers(out, cluster, send_expect_helper):
                     # prefix length ("24" would be 0.0.0.24)
                     out.line("persistence_granularity %s" % normalise_netmask(
                         "persistence", entry["persistence_netmask"], family))
-            sorry = service["sorry_server"]
-            if sorry is not None and sorry["family"] == family:
-                port = sorry["port"] if sorry["port"] is not None else (
-                    None if service["fwmark"] is not None else entry["port"])
+            sorry = service.sorry_server
+            if sorry is not None and sorry.family == family:
+                port = sorry.port if sorry.port is not None else (
+                    None if service.fwmark is not None else entry["port"])
                 out.line("sorry_server %s%s"
-                         % (sorry["address"], "" if port is None else " %d" % port))
-            for server in service["real_servers"]:
-                if server["family"] != family:
+                         % (sorry.address, "" if port is None else " %d" % port))
+            for server in service.real_servers:
+                if server.family != family:
                     continue
                 _real_server(out, service, entry, server, send_expect_helper)
             out.close()
 
 
 def _real_server(out, service, entry, server, send_expect_helper):
-    ipvs = server["ipvs"]
-    if service["fwmark"] is not None:
-        out.open("real_server %s" % server["address"])
+    if service.fwmark is not None:
+        out.open("real_server %s" % server.address)
     else:
-        out.open("real_server %s %d" % (server["address"], ipvs.get("port", entry["port"])))
-    out.line("weight %d" % ipvs.get("weight", 1))
-    if ipvs.get("upper_threshold"):
-        out.line("uthreshold %d" % ipvs["upper_threshold"])
-    if ipvs.get("lower_threshold"):
-        out.line("lthreshold %d" % ipvs["lower_threshold"])
-    check = server["health_check"]
+        out.open("real_server %s %d" % (server.address, server.port if server.port is not None
+                                        else entry["port"]))
+    out.line("weight %d" % (server.weight if server.weight is not None else 1))
+    if server.upper_threshold:
+        out.line("uthreshold %d" % server.upper_threshold)
+    if server.lower_threshold:
+        out.line("lthreshold %d" % server.lower_threshold)
+    check = server.health_check
     if check is not None:
-        if check["on_failure"] == "quiesce":
+        if check.on_failure == "quiesce":
             # weight 0 instead of removal: established connections drain (with the kernel's
             # expire_nodest_conn=0 a removed server's connections are dropped silently)
             out.line("inhibit_on_failure")
-        _check(out, check, server["address"], send_expect_helper)
+        _check(out, check, server.address, send_expect_helper)
     out.close()
 
 
@@ -423,28 +433,36 @@ def render(cluster, router_host, addresses_of_hosts, secret=None, script_user=DE
     router's own address on the public and private interface (from its facts); needed with
     unicast_peers (true: the peers are the other routers' addresses; a list: this router's
     own address is taken out of it). secret: the VRRPv2 password (router_vrrp_auth_secret),
-    only with version 2. Raises ClusterError naming what is wrong."""
-    if not cluster.uses_keepalived() or cluster.routers["vrrp"] is None:
+    only with version 2. Raises ClusterError naming what is wrong (every line longer than
+    keepalived reads)."""
+    try:
+        return _render(cluster, router_host, addresses_of_hosts, secret, script_user,
+                       send_expect_helper)
+    except ClusterError:
+        raise
+    except ValidationError as error:    # the validation core's, of a value given here
+        raise ClusterError(str(error))
+
+
+def _render(cluster, router_host, addresses_of_hosts, secret, script_user, send_expect_helper):
+    if not cluster.uses_keepalived() or cluster.routers.vrrp is None:
         raise ClusterError("lvs_cluster.routers.vrrp=None: keepalived is not used by this "
                            "cluster (one router, ipvs_owner: static, no vrrp)")
-    routers = cluster.routers["hosts"]
+    routers = cluster.routers.hosts
     if routers is None or router_host not in routers:
         raise ClusterError("inventory_hostname=%r: is not one of the routers (%s)"
                            % (router_host, ", ".join(routers or []) or "none given"))
     if not isinstance(script_user, str) or not _USER.match(script_user) or script_user == "root":
         raise ClusterError("script_user=%r: must be a non-root user name" % (script_user,))
     if not isinstance(send_expect_helper, str) or \
-            not re.match(r"^/[A-Za-z0-9._+@/-]+$", send_expect_helper):
-        try:
-            fail("send_expect_helper", send_expect_helper, "must be a plain absolute path")
-        except ValidationError as error:
-            raise ClusterError(str(error))
-    secret = _checked_secret(secret, cluster.routers["vrrp"]["version"])
+            not re.match(r"^/[A-Za-z0-9._+@/-]+\Z", send_expect_helper):
+        fail("send_expect_helper", send_expect_helper, "must be a plain absolute path")
+    secret = _checked_secret(secret, cluster.routers.vrrp.version)
     out = _Writer()
     out.line("# rendered by lvs.cluster from lvs_cluster (keepalived_conf.py): do not edit")
     _global_defs(out, cluster, router_host, script_user)
     _vrrp(out, cluster, router_host, addresses_of_hosts, secret)
-    if cluster.routers["ipvs_owner"] == "keepalived":
+    if cluster.routers.ipvs_owner == "keepalived":
         _virtual_servers(out, cluster, send_expect_helper)
     return out.text()
 

@@ -5,7 +5,8 @@
 its input with these parsers, so a value one accepts the others accept too.
 
 One error type (ValidationError), one message format ``option.path=value: why``, one
-spelling of the address family ("ipv4", "ipv6"), one sort key for addresses.
+spelling of the address family ("ipv4", "ipv6"), one sort key for addresses, one check of an
+interface name and one of a string keepalived.conf carries in quotes.
 
 Pure logic: standard library only, no AnsibleModule, Python 3.8 syntax (runs on targets).
 """
@@ -21,14 +22,26 @@ FAMILIES = ("ipv4", "ipv6")
 PROTOCOLS = ("tcp", "udp", "sctp")
 STATES = ("present", "absent")
 MAX_MARK = 2 ** 32 - 1
+# Interface names the kernel takes (at most 15 characters) that are also valid systemd
+# instance names: the ip_address module instantiates its unit per interface, and the
+# cluster description's interfaces reach that module.
+_INTERFACE = re.compile(r"^[A-Za-z0-9_.:-]{1,15}\Z")
+# What keepalived's parser cannot carry inside a quoted string (lib/parser.c: a " ends it,
+# a backslash escapes or continues the line, a newline ends the line).
+KEEPALIVED_UNQUOTABLE = re.compile(r'["\\\x00-\x1f\x7f]')
 
 
 class ValidationError(ValueError):
     """Bad input: the message names the option (with its path) and the value."""
 
 
+def message(option, value, why):
+    """The one message format: ``option.path=value: why``."""
+    return "%s=%r: %s" % (option, value, why)
+
+
 def fail(option, value, why):
-    raise ValidationError("%s=%r: %s" % (option, value, why))
+    raise ValidationError(message(option, value, why))
 
 
 def name(prefix, option):
@@ -156,7 +169,7 @@ def port_range(option, value):
 def port_ranges(option, values):
     """Merged, sorted ((low, high), ...) of a list of ports and ranges (one spelling per set)."""
     given = values
-    if values is None or isinstance(values, (str, int)):
+    if not isinstance(values, (list, tuple)):
         values = [] if values is None else [values]
     intervals = sorted(port_range("%s[%d]" % (option, index), value) for index, value in enumerate(values))
     if not intervals:
@@ -173,3 +186,27 @@ def port_ranges(option, values):
 def mark(option, value):
     """A firewall mark, an integer 1..4294967295 (0 means no mark)."""
     return integer(option, value, 1, MAX_MARK)
+
+
+def interface_name(option, value):
+    """A network interface's name: 1-15 of A-Z a-z 0-9 _ . : - (the cluster model and the
+    ip_address module take the same names)."""
+    if not isinstance(value, str) or not _INTERFACE.match(value):
+        fail(option, value, "is not an interface name")
+    return value
+
+
+def keepalived_string(option, value, what, max_length=255):
+    """A string keepalived.conf carries inside double quotes (what: what it is, for the
+    message): refused where it could end the quoted string or the line (a quote, a
+    backslash, a control character). The cluster model checks the description's strings
+    with it, and keepalived_conf every string it quotes (max_length None: its lines have
+    their own limit)."""
+    if not isinstance(value, str) or not value:
+        fail(option, value, "must be a non-empty string (%s)" % what)
+    if max_length is not None and len(value) > max_length:
+        fail(option, value, "is longer than %d characters" % max_length)
+    if KEEPALIVED_UNQUOTABLE.search(value):
+        fail(option, value, "cannot be written into keepalived.conf safely: no quotes, "
+             "backslashes or control characters (%s)" % what)
+    return value

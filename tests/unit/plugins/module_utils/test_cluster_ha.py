@@ -1,5 +1,5 @@
 """High availability in the cluster model: VRRP, connection sync, health checks, sorry
-servers; the checks against hosts' interfaces and shared segments.
+servers; the check against a router's interfaces.
 
 Every bad description is refused with the variable path and the value, like
 test_cluster_model.py's BAD table."""
@@ -8,13 +8,14 @@ import copy
 
 import pytest
 
-from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import (
-    ClusterError,
+from ansible_collections.lvs.cluster.plugins.module_utils import cluster_schema
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_errors import ClusterError
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_host_checks import (
     check_router_interfaces,
-    check_vrrp_segments,
     interface_networks,
-    load,
 )
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import load
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_schema import Sync
 from descriptions import DELETE, changed
 
 HOSTS = {"rs1": "198.51.100.21", "rs2": "198.51.100.22", "rs3": "198.51.100.23",
@@ -50,19 +51,19 @@ def with_change(path, value, base=None):
 
 def test_defaults_of_a_two_router_cluster():
     cluster = load(HA, HOSTS, ROUTERS)
-    vrrp = cluster.routers["vrrp"]
-    assert vrrp["priorities"] == {"router1": 150, "router2": 100}
-    assert (vrrp["version"], vrrp["advert_interval"], vrrp["preempt"]) == (3, "1", True)
-    assert vrrp["private_virtual_router_id"] == 51
-    assert vrrp["unicast_peers"] is False
-    assert cluster.routers["vrrp_families"] == {"public": "ipv4", "private": "ipv4"}
-    assert cluster.routers["sync"] == {"enabled": True, "interface": "vec2", "sync_id": 51}
+    vrrp = cluster.routers.vrrp
+    assert vrrp.priorities == {"router1": 150, "router2": 100}
+    assert (vrrp.version, vrrp.advert_interval, vrrp.preempt) == (3, "1", True)
+    assert vrrp.private_virtual_router_id == 51
+    assert vrrp.unicast_peers is False
+    assert cluster.routers.vrrp_families == {"public": "ipv4", "private": "ipv4"}
+    assert cluster.routers.sync == Sync(enabled=True, interface="vec2", sync_id=51)
     assert cluster.uses_keepalived()
 
 
 def test_more_routers_get_distinct_default_priorities():
     cluster = load(HA, HOSTS, ["r1", "r2", "r3", "r4"])
-    assert cluster.routers["vrrp"]["priorities"] == {"r1": 150, "r2": 100, "r3": 99, "r4": 98}
+    assert cluster.routers.vrrp.priorities == {"r1": 150, "r2": 100, "r3": 99, "r4": 98}
 
 
 def test_one_static_router_needs_no_vrrp_and_no_sync():
@@ -70,17 +71,17 @@ def test_one_static_router_needs_no_vrrp_and_no_sync():
                                              "private_interface": "vec2",
                                              "nat_address": "198.51.100.1/24"})
     cluster = load(description, HOSTS, ["router1"])
-    assert cluster.routers["vrrp"] is None and not cluster.uses_keepalived()
-    assert cluster.routers["sync"]["enabled"] is False
-    assert cluster.routers["ipvs_owner"] == "static"      # the default without failover
+    assert cluster.routers.vrrp is None and not cluster.uses_keepalived()
+    assert cluster.routers.sync.enabled is False
+    assert cluster.routers.ipvs_owner == "static"      # the default without failover
 
 
 def test_failover_makes_keepalived_the_default_owner():
     description = copy.deepcopy(HA)
     del description["routers"]["ipvs_owner"]
-    assert load(description, HOSTS, ROUTERS).routers["ipvs_owner"] == "keepalived"
+    assert load(description, HOSTS, ROUTERS).routers.ipvs_owner == "keepalived"
     description["routers"]["ipvs_owner"] = "static"
-    assert load(description, HOSTS, ROUTERS).routers["ipvs_owner"] == "static"
+    assert load(description, HOSTS, ROUTERS).routers.ipvs_owner == "static"
 
 
 def test_sync_without_vrrp_is_refused_on_a_single_static_router():
@@ -99,30 +100,31 @@ def test_health_checks_default_merge_and_override():
     description["services"][1]["real_servers"][1]["health_check"] = {"type": "tcp", "port": 443}
     cluster = load(description, HOSTS, ROUTERS)
     web, bundle, dns = cluster.services
-    first, second = web["real_servers"]
-    assert first["health_check"] == {
-        "type": "http", "port": 8080, "interval": "5", "timeout": "3", "retry": 1,
-        "delay_before_retry": "1", "on_failure": "remove", "path": "/health",
-        "status_codes": [200], "digest": None, "virtual_host": None,
-        "paths": {key: "lvs_cluster.services[0].health_check.%s" % key
-                  for key in ("path", "status_codes", "digest", "virtual_host")}}
-    assert (second["health_check"]["path"], second["health_check"]["port"]) == ("/rs2", 80)
+    first, second = web.real_servers
+    assert first.health_check == cluster_schema.HealthCheck(
+        type="http", port=8080, interval="5", timeout="3", retry=1,
+        delay_before_retry="1", on_failure="remove", path="/health",
+        status_codes=[200], digest=None, virtual_host=None, send=None, expect=None, program=None,
+        paths={key: "lvs_cluster.services[0].health_check.%s" % key
+               for key in ("path", "status_codes", "digest", "virtual_host")})
+    assert (second.health_check.path, second.health_check.port) == ("/rs2", 80)
     # a type replaces the service's check; a mark's check probes its first port
-    assert bundle["real_servers"][0]["health_check"]["type"] == "send_expect"
-    assert bundle["real_servers"][0]["health_check"]["port"] == 80
-    assert bundle["real_servers"][1]["health_check"]["type"] == "tcp"
-    assert bundle["real_servers"][1]["health_check"]["port"] == 443
-    assert "send" not in bundle["real_servers"][1]["health_check"]
+    assert bundle.real_servers[0].health_check.type == "send_expect"
+    assert bundle.real_servers[0].health_check.port == 80
+    assert bundle.real_servers[1].health_check.type == "tcp"
+    assert bundle.real_servers[1].health_check.port == 443
+    assert bundle.real_servers[1].health_check.send is None
     # a UDP service has no default check
-    assert dns["real_servers"][0]["health_check"] is None
-    assert bundle["sorry_server"] == {"address": "198.51.100.99", "family": "ipv4", "port": None}
+    assert dns.real_servers[0].health_check is None
+    assert bundle.sorry_server == cluster_schema.SorryServer(address="198.51.100.99",
+                                                             family="ipv4", port=None)
 
 
 def test_timers_keep_keepalived_spelling():
     description = with_change(VRRP, {"virtual_router_id": 7, "advert_interval": "0.25",
                                      "preempt_delay": 2.5, "garp_interval": 0.001})
-    vrrp = load(description, HOSTS, ROUTERS).routers["vrrp"]
-    assert (vrrp["advert_interval"], vrrp["preempt_delay"], vrrp["garp_interval"]) == \
+    vrrp = load(description, HOSTS, ROUTERS).routers.vrrp
+    assert (vrrp.advert_interval, vrrp.preempt_delay, vrrp.garp_interval) == \
         ("0.25", "2.5", "0.001")
 
 
@@ -355,48 +357,36 @@ def test_interface_networks_skip_link_local():
     assert interface_networks(None) == []
 
 
-# --- one VRRP id per segment ---------------------------------------------------------
-
-def test_two_clusters_may_not_share_a_vrrp_id_on_one_segment():
-    first = load(HA, HOSTS, ROUTERS)
-    second = load(with_change(VRRP, {"virtual_router_id": 51, "private_virtual_router_id": 61}),
-                  HOSTS, ["router3", "router4"])
-    segments_a = {"public": "192.0.2.0/24", "private": "198.51.100.0/24"}
-    with pytest.raises(ClusterError) as caught:
-        check_vrrp_segments([{"name": "a", "cluster": first, "segments": segments_a},
-                             {"name": "b", "cluster": second,
-                              "segments": {"public": "192.0.2.0/24", "private": "10.0.0.0/24"}}])
-    assert str(caught.value).startswith(
-        "lvs_cluster.routers.vrrp.virtual_router_id=51: cluster b's public VRRP instance uses it "
-        "on 192.0.2.0/24, where cluster a's public instance uses it already"), str(caught.value)
-    # other segments, or other ids, are fine
-    check_vrrp_segments([{"name": "a", "cluster": first, "segments": segments_a},
-                         {"name": "b", "cluster": second,
-                          "segments": {"public": "203.0.113.0/24", "private": "10.0.0.0/24"}}])
-
-
-def test_the_private_instance_clashes_on_a_shared_segment_too():
-    first = load(HA, HOSTS, ROUTERS)
-    second = load(with_change(VRRP, {"virtual_router_id": 60, "private_virtual_router_id": 51}),
-                  HOSTS, ["router3", "router4"])
-    with pytest.raises(ClusterError) as caught:
-        check_vrrp_segments([
-            {"name": "a", "cluster": first,
-             "segments": {"public": "192.0.2.0/24", "private": "198.51.100.0/24"}},
-            {"name": "b", "cluster": second,
-             "segments": {"public": "203.0.113.0/24", "private": "198.51.100.0/24"}}])
-    assert str(caught.value).startswith(
-        "lvs_cluster.routers.vrrp.private_virtual_router_id=51: cluster b's private VRRP "
-        "instance uses it on 198.51.100.0/24, where cluster a's private instance"), str(caught.value)
-
-
 def test_the_reference_documents_every_new_key():
     from pathlib import Path
 
-    from ansible_collections.lvs.cluster.plugins.module_utils import cluster_model
-
     reference = (Path(__file__).resolve().parents[4] / "docs" / "cluster-model.md").read_text()
-    for key in (cluster_model.VRRP_KEYS + cluster_model.SYNC_KEYS + cluster_model.HEALTH_CHECK_KEYS
-                + cluster_model.SORRY_SERVER_KEYS + cluster_model.IPVS_OWNERS
-                + cluster_model.VRRP_SECRET_KEYS + (cluster_model.SECRET_VARIABLE,)):
+    for key in (cluster_schema.VRRP_KEYS + cluster_schema.SYNC_KEYS + cluster_schema.HEALTH_CHECK_KEYS
+                + cluster_schema.SORRY_SERVER_KEYS + cluster_schema.IPVS_OWNERS
+                + cluster_schema.VRRP_SECRET_KEYS + (cluster_schema.SECRET_VARIABLE,)):
         assert "`%s`" % key in reference, key
+
+
+@pytest.mark.parametrize("path", [
+    ("routers", "ipvs_owner"), ("routers", "sync"), VRRP + ("version",), VRRP + ("advert_interval",),
+    VRRP + ("preempt",), S0 + ("forwarding",), S0 + ("scheduler",), S0 + ("protocol",),
+    ("services", 1, "protocols"), HC0 + ("type",), HC0 + ("interval",), HC0 + ("retry",),
+    HC0 + ("on_failure",), HC0 + ("status_codes",), ("services", 1, "health_check", "send")])
+def test_a_key_left_empty_counts_as_not_given(path):
+    """YAML's `key:` (null): the default applies, as where the key is left out."""
+    left_out = with_change(path, DELETE) if path[-1] in _at(HA, path[:-1]) else HA
+    empty = with_change(path, None)
+    assert _outcome(empty) == _outcome(left_out)
+
+
+def _outcome(description):
+    try:
+        return load(description, HOSTS, ROUTERS)
+    except ClusterError as error:
+        return str(error)
+
+
+def _at(description, path):
+    for key in path:
+        description = description[key]
+    return description

@@ -9,9 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.lvs.cluster.plugins.module_utils import cluster_model, ipvs_model
-
-from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import ClusterError, load
+from ansible_collections.lvs.cluster.plugins.module_utils import cluster_ipvs, cluster_schema, ipvs_model
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_errors import ClusterError
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import load
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_real_server_projection import (
+    real_server_view,
+)
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_router_projection import (
+    fwmark_rules,
+    ipvs_services,
+    needs_ftp_helper,
+    router_addresses,
+)
 from descriptions import DELETE, changed
 
 HOSTS = {"rs1": "198.51.100.21", "rs2": "198.51.100.22", "rs3": "198.51.100.23",
@@ -44,7 +53,7 @@ RS0 = S0 + ("real_servers", 0)
 
 
 def test_the_ipvs_table_of_the_example():
-    table = load(CLUSTER, HOSTS).ipvs_services()
+    table = ipvs_services(load(CLUSTER, HOSTS))
     assert table[0] == {
         "protocol": "tcp", "vip": "192.0.2.10", "port": 80, "scheduler": "wrr", "purge": True,
         "destinations": [{"address": "198.51.100.21", "method": "nat", "port": 8080, "weight": 3},
@@ -63,29 +72,29 @@ def test_the_ipvs_table_of_the_example():
 
 def test_marks_addresses_and_helpers():
     cluster = load(CLUSTER, HOSTS)
-    assert cluster.fwmark_rules() == [
+    assert fwmark_rules(cluster) == [
         {"fwmark": 80, "vips": ["192.0.2.20", "2001:db8:2::20"], "protocols": ["tcp"],
          "ports": [80, 443]},
         {"fwmark": 21, "vips": ["192.0.2.30"], "protocols": ["tcp"], "ports": [21, "10000-20000"]}]
-    assert cluster.router_addresses() == {
+    assert router_addresses(cluster) == {
         "public": ["192.0.2.10/32", "192.0.2.20/32", "192.0.2.30/32", "2001:db8:2::20/128"],
         "private": ["198.51.100.1/24"]}
-    assert cluster.needs_ftp_helper()
+    assert needs_ftp_helper(cluster)
     assert cluster.uses("nat") and cluster.uses("dr") and cluster.uses("tun")
 
 
 def test_each_real_servers_part():
     cluster = load(CLUSTER, HOSTS)
-    assert cluster.real_server("198.51.100.21") == {
+    assert real_server_view(cluster, "198.51.100.21") == {
         "dr_vips": ["192.0.2.20"], "tun_vips": [], "nat_gateway": "198.51.100.1",
         "nat_sources": ["198.51.100.21"], "nat_services": ["web"], "services": ["web", "bundle"]}
-    assert cluster.real_server("198.51.100.23") == {
+    assert real_server_view(cluster, "198.51.100.23") == {
         "dr_vips": ["192.0.2.20"], "tun_vips": ["192.0.2.30"], "nat_gateway": None,
         "nat_sources": [], "nat_services": [], "services": ["bundle", "ftp"]}
     # a dual-stack host: only the address of the NAT address's family sources NAT replies
-    assert cluster.real_server(["198.51.100.21", "2001:db8:51::21"])["nat_sources"] == ["198.51.100.21"]
-    assert cluster.real_server("2001:db8:51::21")["dr_vips"] == ["2001:db8:2::20"]
-    assert cluster.real_server("198.51.100.99")["services"] == []
+    assert real_server_view(cluster, ["198.51.100.21", "2001:db8:51::21"])["nat_sources"] == ["198.51.100.21"]
+    assert real_server_view(cluster, "2001:db8:51::21")["dr_vips"] == ["2001:db8:2::20"]
+    assert real_server_view(cluster, "198.51.100.99")["services"] == []
 
 
 def test_a_dr_only_cluster_needs_no_nat_address():
@@ -93,9 +102,9 @@ def test_a_dr_only_cluster_needs_no_nat_address():
                    "services": [{"name": "web", "vip": "192.0.2.10", "port": 80,
                                  "real_servers": [{"host": "rs1"}]}]}
     cluster = load(description, HOSTS)
-    assert cluster.router_addresses() == {"public": ["192.0.2.10/32"], "private": []}
-    assert cluster.ipvs_services()[0]["scheduler"] == "wlc"           # the default
-    assert cluster.ipvs_services()[0]["destinations"][0]["method"] == "dr"
+    assert router_addresses(cluster) == {"public": ["192.0.2.10/32"], "private": []}
+    assert ipvs_services(cluster)[0]["scheduler"] == "wlc"           # the default
+    assert ipvs_services(cluster)[0]["destinations"][0]["method"] == "dr"
 
 
 BAD = [
@@ -242,25 +251,23 @@ def test_the_example_itself_is_good_and_not_changed_by_loading():
 def test_the_reference_documents_every_key():
     from pathlib import Path
 
-    from ansible_collections.lvs.cluster.plugins.module_utils import cluster_model
-
     reference = (Path(__file__).resolve().parents[4] / "docs" / "cluster-model.md").read_text()
-    for key in cluster_model.ROUTER_KEYS + cluster_model.SERVICE_KEYS + cluster_model.REAL_SERVER_KEYS:
+    for key in cluster_schema.ROUTER_KEYS + cluster_schema.SERVICE_KEYS + cluster_schema.REAL_SERVER_KEYS:
         assert "`%s`" % key in reference, key
 
 
 def test_a_dual_stack_host_serves_each_family_of_a_mark_with_its_own_address():
     hosts = dict(HOSTS, rs1=["198.51.100.21", "2001:DB8:51::31"])
     cluster = load(CLUSTER, hosts)
-    bundle = [entry for entry in cluster.ipvs_services() if entry.get("fwmark") == 80]
+    bundle = [entry for entry in ipvs_services(cluster) if entry.get("fwmark") == 80]
     by_family = dict((entry["family"], [d["address"] for d in entry["destinations"]]) for entry in bundle)
     assert by_family == {"ipv4": ["198.51.100.21", "198.51.100.23"], "ipv6": ["2001:db8:51::31", "2001:db8:51::21"]}
     # the host carries the VIPs of both families; an IPv4-only host only the IPv4 one
-    view = cluster.real_server(["198.51.100.21", "2001:db8:51::31"])
+    view = real_server_view(cluster, ["198.51.100.21", "2001:db8:51::31"])
     assert view["dr_vips"] == ["192.0.2.20", "2001:db8:2::20"]
-    assert cluster.real_server("198.51.100.23")["dr_vips"] == ["192.0.2.20"]
+    assert real_server_view(cluster, "198.51.100.23")["dr_vips"] == ["192.0.2.20"]
     # a NAT service (IPv4) uses only the host's IPv4 address
-    web = [entry for entry in cluster.ipvs_services() if entry.get("port") == 80][0]
+    web = [entry for entry in ipvs_services(cluster) if entry.get("port") == 80][0]
     assert [d["address"] for d in web["destinations"]] == ["198.51.100.21", "198.51.100.22"]
 
 
@@ -297,11 +304,11 @@ def test_every_option_ipvs_service_can_name_has_a_path_in_the_description():
     source = Path(ipvs_model.__file__).read_text()
     named = set(re.findall(r'\bo\("([a-z_]+)"\)', source))
     named |= set(re.findall(r'\(\("([a-z_]+)", [a-z_]+\)', source))
-    mapped = (set(cluster_model.SERVICE_OPTION_PATHS) | set(cluster_model.MARK_OPTION_PATHS)
-              | set(cluster_model.DESTINATION_OPTION_PATHS)
-              | set(cluster_model.DESTINATION_SERVICE_PATHS) | {"address"})
+    mapped = (set(cluster_ipvs.SERVICE_OPTION_PATHS) | set(cluster_ipvs.MARK_OPTION_PATHS)
+              | set(cluster_ipvs.IPV6_OPTION_PATHS) | set(cluster_ipvs.DESTINATION_OPTIONS)
+              | set(cluster_ipvs.DESTINATION_SERVICE_PATHS) | {"address"})
     never_set = {"persistence_engine", "one_packet", "state"}
     assert named >= {"weight", "lower_threshold", "tunnel_port", "persistence_netmask"}, named
     assert named - mapped == never_set
-    for entry in load(CLUSTER, HOSTS).ipvs_services():
+    for entry in ipvs_services(load(CLUSTER, HOSTS)):
         assert not never_set & (set(entry) | {key for d in entry["destinations"] for key in d})

@@ -15,7 +15,8 @@ from urllib.parse import unquote
 import pytest
 import yaml
 
-from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import ClusterError, load
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_errors import ClusterError
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import load
 from ansible_collections.lvs.cluster.plugins.module_utils.keepalived_conf import (
     encode_text,
     for_config_test,
@@ -207,7 +208,8 @@ def test_vrrp2_authenticates_with_the_secret_and_vrrp3_has_none():
                                         "authentication")
 
 
-@pytest.mark.parametrize("secret", ["has space", 'quo"te', "back\\slash", "toolong123", "new\nline"])
+@pytest.mark.parametrize("secret", ["has space", 'quo"te', "back\\slash", "toolong123", "new\nline",
+                                    "s3cret\n"])
 def test_a_bad_secret_is_refused_without_showing_it(secret):
     v2 = changed(("routers", "vrrp"), {"virtual_router_id": 51, "version": 2})
     with pytest.raises(ClusterError) as caught:

@@ -3,12 +3,16 @@ table for ipvsadm-restore and the nftables file (marks, NAT masquerading)."""
 
 from ansible_collections.lvs.cluster.plugins.module_utils import ipvsadm, router_nftables
 from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import load
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_router_projection import (
+    fwmark_rules,
+    ipvs_services,
+)
 
 from test_cluster_model import CLUSTER, HOSTS
 
 
 def test_rules_file_is_the_table_in_ipvsadm_save_form():
-    text = ipvsadm.render_rules_file(load(CLUSTER, HOSTS).ipvs_services())
+    text = ipvsadm.render_rules_file(ipvs_services(load(CLUSTER, HOSTS)))
     assert text.splitlines() == [
         "-A -t 192.0.2.10:80 -s wrr",
         "-a -t 192.0.2.10:80 -r 198.51.100.21:8080 -m -w 3 -x 0 -y 0",
@@ -25,7 +29,7 @@ def test_rules_file_is_the_table_in_ipvsadm_save_form():
 
 def test_rules_file_parses_back_to_the_same_table():
     """What ipvsadm-restore reads at boot is the table the module converges to."""
-    services = load(CLUSTER, HOSTS).ipvs_services()
+    services = ipvs_services(load(CLUSTER, HOSTS))
     text = ipvsadm.render_rules_file(services)
     assert ipvsadm.render_save(ipvsadm.parse_save(text)) == text
 
@@ -36,7 +40,7 @@ def test_empty_table_is_an_empty_file():
 
 def test_nftables_file_replaces_each_table_whole():
     cluster = load(CLUSTER, HOSTS)
-    text = router_nftables.render(cluster.fwmark_rules(), cluster.routers["nat_address"], "vec1")
+    text = router_nftables.render(fwmark_rules(cluster), cluster.routers.nat_address, "vec1")
     lines = text.splitlines()
     assert lines[0] == "#!/usr/sbin/nft -f"
     # every table of the collection's is declared, then deleted, then (maybe) rebuilt, so
