@@ -35,7 +35,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils import nftables
 from ansible_collections.lvs.cluster.plugins.module_utils.command import CommandError
 from ansible_collections.lvs.cluster.plugins.module_utils.validation import (
     fail,
-    interface as parse_interface,
+    interface_name as parse_interface,
     network as parse_network,
 )
 

@@ -128,17 +128,6 @@ def network(option, value):
     return ipaddress.ip_network(u"%s/%d" % (literal, int(prefix)), strict=False), family
 
 
-_INTERFACE = re.compile(r"^[A-Za-z0-9_.@:-]{1,15}$")
-
-
-def interface(option, value):
-    """A network interface name: 1 to 15 of A-Z a-z 0-9 _ . @ : - (the cluster model takes
-    the same; no quote, blank or wildcard, so it goes into an nft string as it is)."""
-    if not isinstance(value, str) or not _INTERFACE.match(value):
-        fail(option, value, "is not an interface name (1-15 of A-Z a-z 0-9 _ . @ : -)")
-    return value
-
-
 def address_sort_key(text):
     """Sort key of a normalised address: IPv4 before IPv6, then numerically."""
     parsed = ipaddress.ip_address(text)
