@@ -19,7 +19,6 @@ from ansible_collections.lvs.cluster.plugins.module_utils.cluster_errors import 
 from ansible_collections.lvs.cluster.plugins.module_utils.cluster_ipvs import ipvs_entries
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import render_rules_file
 from ansible_collections.lvs.cluster.plugins.module_utils.router_nftables import (
-    nat_tables,
     render as render_nftables,
 )
 from ansible_collections.lvs.cluster.plugins.module_utils.validation import address_sort_key
@@ -82,7 +81,6 @@ def router_view(cluster):
         "ipvs_rules": render_rules_file(ipvs_services(cluster)),
         "fwmarks": marks,
         "nftables": render_nftables(fwmark_rules(cluster), nat_address, routers.public_interface),
-        "nat_tables": nat_tables(nat_address, routers.public_interface),
         "addresses": router_addresses(cluster),
         "interfaces": router_interfaces(cluster),
         "public_interface": routers.public_interface,

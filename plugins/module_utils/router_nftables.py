@@ -44,8 +44,7 @@ def nat_tables(nat_address, public_interface):
 
     The text is the nat_masquerade module's (module_utils/nat_masquerade), which compares
     the live tables as data: a router converged by the module and one booted from this file
-    hold the same tables. (The router role still compares ``nft list table`` with this text
-    until it runs the module; the text keeps the form nftables 1.0.6 prints for that.)"""
+    hold the same tables."""
     network = "%s/%d" % nat_address[:2] if nat_address else None
     return nat_masquerade.tables_text(nat_masquerade.validate(network, public_interface))
 

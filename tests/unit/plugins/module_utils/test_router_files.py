@@ -61,7 +61,7 @@ def test_nftables_file_without_nat_or_marks_removes_the_tables():
 
 
 # As `nft list table ip lvs_cluster_nat` printed it on the lab's router (nftables 1.0.6)
-# after loading the file: the role compares the live table with nat_tables() as text.
+# after loading the file (the file's table is the nat_masquerade module's).
 LISTED_NAT_TABLE = (
     "table ip lvs_cluster_nat {\n"
     '\tcomment "lvs.cluster: NAT real servers reach the outside through the router"\n'
