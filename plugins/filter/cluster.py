@@ -108,7 +108,11 @@ def cluster_router(description, hostvars, routers=None):
 def cluster_keepalived_conf(description, hostvars, routers, host, secret=None,
                             script_user=DEFAULT_SCRIPT_USER,
                             send_expect_helper=DEFAULT_SEND_EXPECT_HELPER):
+    """keepalived.conf of one router; first the host check its addresses need (every VIP
+    and the NAT address in a subnet of the router: cluster_router_interfaces), so that a
+    role renders the file and makes the check with one load of the description."""
     cluster = _load(description, hostvars, routers)
+    _check_interfaces(cluster, hostvars, host)
     try:
         return render_keepalived(cluster, host, _vrrp_addresses(cluster, hostvars, routers),
                                  secret=secret, script_user=script_user,
@@ -125,7 +129,10 @@ def keepalived_conf_for_test(text):
 
 
 def cluster_router_interfaces(description, hostvars, routers, host):
-    cluster = _load(description, hostvars, routers)
+    return _check_interfaces(_load(description, hostvars, routers), hostvars, host)
+
+
+def _check_interfaces(cluster, hostvars, host):
     facts = (hostvars[host].get("ansible_facts") or {}) if host in hostvars else {}
     interfaces = dict((name, _interface_facts(hostvars, host, name))
                       for name in facts.get("interfaces") or [])
