@@ -216,3 +216,15 @@ def test_no_other_way_to_find_a_program_in_plugins():
             if re.search(r"shutil\.which|spawn\.find_executable|distutils", code):
                 found.append("%s:%d: %s" % (relative, number, code))
     assert found == [], "find programs with command.find_executable:\n" + "\n".join(found)
+
+
+def test_drifts_stand_in_looks_up_and_fails_the_one_call():
+    # BodyCall.get_bin_path: a plain lookup; required=True goes through find_executable,
+    # so it fails this call (CallFailed), with the same message, never the whole module
+    from ansible_collections.lvs.cluster.plugins.module_utils.drift import CallFailed, CheckModeCall
+
+    call = CheckModeCall(Module({"nft"}), {})
+    assert call.get_bin_path("nft") == "/usr/sbin/nft" and call.get_bin_path("ip") is None
+    with pytest.raises(CallFailed) as failed:
+        call.get_bin_path("ip", required=True)
+    assert str(failed.value) == not_installed("ip")
