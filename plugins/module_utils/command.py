@@ -6,7 +6,9 @@
 A command is an argument list, run in the C locale (the parsers read English, unlocalised
 output), never through a shell; its exit status is left to the caller. The pure logic in
 module_utils takes the returned ``run(argv, data=None) -> (rc, out, err)`` callable, so it
-can be tested with recorded outputs instead of AnsibleModule.
+can be tested with recorded outputs instead of AnsibleModule. A program is found on the
+target by find_executable (or executable_finder's ``which(name)``) before it is run, and
+run by the path found.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -59,12 +61,30 @@ def not_installed(name):
     return "needs the executable %r, which is not installed (or not on PATH)" % name
 
 
-def find_binary(module, name, backend):
-    """The path of name on the target; a failure that names the back end needing it."""
+def find_executable(module, name, required=True, context=None):
+    """The one way the collection finds a program on the target: its path, from
+    module.get_bin_path (PATH, then /sbin, /usr/sbin and /usr/local/sbin; an absolute name
+    is checked as it is). Every program a module runs is found here first, so a missing one
+    is reported the same way everywhere: not_installed(name), led by context when given
+    (``backend='nftables'``, ``files[0].validate=[...]``), as the module's failure.
+
+    get_bin_path is never asked to fail by itself: Ansible's message is another, and under
+    drift and converge (module_utils/drift.BodyCall) the failure must be the body's
+    fail_json, which fails one call or part, not the whole module.
+
+    required=False: None when it is missing, for a caller to whom that is an answer (a
+    probe of a tool the host may not have; drift's reads, answered rc 127)."""
     path = module.get_bin_path(name)
-    if path is None:
-        module.fail_json(msg="backend=%r: %s" % (backend, not_installed(name)), changed=False)
+    if path is None and required:
+        message = not_installed(name)
+        module.fail_json(msg="%s: %s" % (context, message) if context else message, changed=False)
     return path
+
+
+def executable_finder(module, required=True, context=None):
+    """which(name) -> path: find_executable for one module, for the pure logic that takes
+    a ``which`` callable (the rule back ends, ip_address, host_probes)."""
+    return lambda name: find_executable(module, name, required=required, context=context)
 
 
 def result_or_fail(module, work, shape=None, **extra):

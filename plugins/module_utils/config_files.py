@@ -10,7 +10,8 @@ unit is enabled (``systemctl enable`` makes the same link in a .wants directory)
 
 A file is replaced only after every changed file of the call has passed its validation,
 so a refused file leaves all of them as they were (nothing half-applied). Each file is
-replaced atomically (a reader sees the old or the new file).
+replaced atomically (a reader sees the old or the new file): module_utils/atomic_file
+stages it, the validation runs on the staged copy, and only then is it committed.
 
 Pure logic: standard library only, no AnsibleModule, Python 3.8 syntax.
 """
@@ -21,13 +22,12 @@ __metaclass__ = type
 
 import os
 import stat
-import tempfile
 
+from ansible_collections.lvs.cluster.plugins.module_utils import atomic_file
 from ansible_collections.lvs.cluster.plugins.module_utils.command import ApplyError, command_text
 from ansible_collections.lvs.cluster.plugins.module_utils.validation import fail
 
 _KEYS = ("path", "content", "link", "mode", "validate")
-TEMPORARY_PREFIX = ".lvs-cluster-"
 
 
 def validate(files):
@@ -108,24 +108,6 @@ def diff(changes, current):
             for entry in changes]
 
 
-def _stage(entry):
-    directory = os.path.dirname(entry["path"])
-    if not os.path.isdir(directory):
-        os.makedirs(directory, 0o755)
-    if entry["link"] is not None:
-        # a fresh name in the directory, then the link made there (rename replaces atomically)
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=TEMPORARY_PREFIX)
-        os.close(handle)
-        os.unlink(temporary)
-        os.symlink(entry["link"], temporary)
-        return temporary
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=TEMPORARY_PREFIX)
-    with os.fdopen(handle, "w") as stream:
-        stream.write(entry["content"])
-    os.chmod(temporary, entry["mode"])
-    return temporary
-
-
 def apply(run, changes, result):
     """Stage every changed file beside its target, validate each staged copy, then rename
     them all into place (or remove the absent ones). A refused validation removes what was
@@ -136,7 +118,8 @@ def apply(run, changes, result):
             if entry["content"] is None and entry["link"] is None:
                 staged.append((entry, None))
                 continue
-            temporary = _stage(entry)
+            temporary = atomic_file.stage(entry["path"], entry["content"], entry["mode"], link=entry["link"],
+                                          make_directory=True)
             staged.append((entry, temporary))
             if entry["validate"]:
                 argv = [arg.replace("%s", temporary) for arg in entry["validate"]]
@@ -149,13 +132,12 @@ def apply(run, changes, result):
                                      dict(result, changed=False, changed_files=[], rc=rc, stderr=err))
     except BaseException:
         for _entry, temporary in staged:
-            if temporary and os.path.lexists(temporary):
-                os.unlink(temporary)
+            atomic_file.discard(temporary)
         raise
     for entry, temporary in staged:
         if temporary is None:
             if os.path.lexists(entry["path"]):
                 os.unlink(entry["path"])
         else:
-            os.rename(temporary, entry["path"])
+            atomic_file.commit(temporary, entry["path"])
     return dict(result, validated=validated)

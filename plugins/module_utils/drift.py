@@ -29,7 +29,12 @@ from ansible_collections.lvs.cluster.plugins.module_utils.bodies import (
     vip_redirect,
 )
 from ansible_collections.lvs.cluster.plugins.module_utils import host_probes
-from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, not_installed
+from ansible_collections.lvs.cluster.plugins.module_utils.command import (
+    command_runner,
+    executable_finder,
+    find_executable,
+    not_installed,
+)
 
 BODIES = {
     "arptables_vip": arptables_vip,
@@ -54,7 +59,9 @@ class CallFailed(Exception):
 class BodyCall(object):
     """What a body sees of AnsibleModule for one call: its own validated options, the given
     check and diff modes, commands and executables through the real module; fail_json is
-    the caller's (subclasses raise their own exception)."""
+    the caller's (subclasses raise their own exception). Bodies find programs with
+    command.find_executable, which calls get_bin_path without required and fails through
+    this call's fail_json: one part fails, not the whole drift or converge module."""
 
     def __init__(self, module, params, check_mode, diff):
         self._module = module
@@ -66,10 +73,9 @@ class BodyCall(object):
         return self._module.run_command(*args, **kwargs)
 
     def get_bin_path(self, name, required=False, opt_dirs=None):
-        path = self._module.get_bin_path(name, required=False, opt_dirs=opt_dirs)
-        if path is None and required:
-            self.fail_json(msg=not_installed(name))
-        return path
+        if required:
+            return find_executable(self, name)
+        return self._module.get_bin_path(name, required=False, opt_dirs=opt_dirs)
 
     def fail_json(self, msg, **result):
         raise NotImplementedError
@@ -105,12 +111,13 @@ def drift(module, calls, reads, probes=None):
     drifted = [call["name"] for call in calls if checked[call["name"]]["changed"] is not False]
     run, done = command_runner(module), {}
     for read in reads:
-        if module.get_bin_path(read["argv"][0]) is None:
+        program = find_executable(module, read["argv"][0], required=False)
+        if program is None:
             # a host the role has not set up yet (ipvsadm, nft not installed): an answer,
             # as a shell gives it, not a failure of the whole step
             rc, out, err = 127, "", not_installed(read["argv"][0])
         else:
-            rc, out, err = run(read["argv"])
+            rc, out, err = run([program] + read["argv"][1:])
         done[read["name"]] = dict(rc=rc, stdout=out, stdout_lines=out.splitlines(), stderr=err)
-    found = host_probes.probe(run, module.get_bin_path, probes or {})
+    found = host_probes.probe(run, executable_finder(module, required=False), probes or {})
     return dict(changed=False, in_sync=not drifted, drifted=drifted, calls=checked, reads=done, probes=found)

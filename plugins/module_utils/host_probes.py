@@ -8,7 +8,8 @@ collection's. Each probe parses its command's output here (JSON where the tool h
 the roles decide on data and never parse host output in Jinja.
 
 Pure logic: standard library only, no AnsibleModule, Python 3.8 syntax. ``run(argv)`` returns
-(rc, out, err); ``which(name)`` a path or None.
+(rc, out, err); ``which(name)`` a path or None (``command.executable_finder(module,
+required=False)``: a tool the host lacks is an answer here, such as no sync daemons).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,6 +20,7 @@ import json
 import pwd
 
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import parse_daemon
+
 
 def missing_packages(run, which, names):
     """The names of the packages that are not installed (dpkg, else rpm)."""

@@ -27,8 +27,8 @@ __metaclass__ = type
 import json
 import os
 import re
-import tempfile
 
+from ansible_collections.lvs.cluster.plugins.module_utils import atomic_file
 from ansible_collections.lvs.cluster.plugins.module_utils.command import ApplyError, CommandError, command_text
 from ansible_collections.lvs.cluster.plugins.module_utils.validation import (
     address as parse_address,
@@ -183,20 +183,7 @@ class Files(object):
 
     def write(self, path, text):
         """Atomically (a reader, or a boot, sees the old or the new file, never half)."""
-        target = self.path(path)
-        directory = os.path.dirname(target)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o755)
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".lvs-cluster-")
-        try:
-            with os.fdopen(handle, "w") as out:
-                out.write(text)
-            os.chmod(temporary, 0o644)
-            os.rename(temporary, target)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+        atomic_file.write(self.path(path), text, 0o644, make_directory=True)
 
     def remove(self, path):
         if os.path.lexists(self.path(path)):

@@ -20,7 +20,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import (
     ALL_FLAGS,
 )
 from ansible_collections.lvs.cluster.plugins.module_utils.validation import FAMILIES, PROTOCOLS
-from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner
+from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, find_executable
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import Ipvsadm
 
 
@@ -67,4 +67,4 @@ def service_options():
 
 
 def ipvsadm_backend(module):
-    return Ipvsadm(command_runner(module), binary=module.get_bin_path("ipvsadm", required=True))
+    return Ipvsadm(command_runner(module), binary=find_executable(module, "ipvsadm"))

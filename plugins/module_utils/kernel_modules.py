@@ -51,5 +51,6 @@ def render_file(names, header):
     return "\n".join(header_lines(header) + names) + "\n"
 
 
-def load_argv(names):
-    return [MODPROBE, "-a"] + list(names)
+def load_argv(names, modprobe=MODPROBE):
+    """modprobe: the program's path (command.find_executable); commands name it MODPROBE."""
+    return [modprobe, "-a"] + list(names)

@@ -47,6 +47,8 @@ PRIORITIES = (PRIORITY_SUPPRESS, PRIORITY_FROM)
 UNIT_NAME = "lvs-cluster-nat-route.service"
 FAMILIES = ("ipv4", "ipv6")
 _FLAG = {"ipv4": "-4", "ipv6": "-6"}
+# the program the commands name; the module runs the path command.find_executable found
+IP = "ip"
 
 
 def validate(gateway, sources):
@@ -118,7 +120,7 @@ def _route_is(route, gateway):
 
 
 def _rule_argv(flag, verb, rule):
-    argv = ["ip", flag, "rule", verb, "priority", str(rule["priority"])]
+    argv = [IP, flag, "rule", verb, "priority", str(rule["priority"])]
     if rule.get("src", "all") != "all":
         argv += ["from", "%s/%s" % (rule["src"], rule["srclen"]) if "srclen" in rule else rule["src"]]
     if "table" in rule:
@@ -147,7 +149,7 @@ def plan(family, gateway, sources, live_rules, live_routes):
             else:
                 commands.append(_route_del(flag, route))
         if wanted and not kept:
-            commands.append(["ip", flag, "route", "replace", "default", "via", gateway, "table", str(TABLE)])
+            commands.append([IP, flag, "route", "replace", "default", "via", gateway, "table", str(TABLE)])
         remaining = list(rules)
         for rule in wanted:
             if rule in remaining:
@@ -159,7 +161,7 @@ def plan(family, gateway, sources, live_rules, live_routes):
 
 
 def _route_del(flag, route):
-    argv = ["ip", flag, "route", "del"]
+    argv = [IP, flag, "route", "del"]
     if "type" in route:
         argv.append(route["type"])
     argv.append(route.get("dst", "default"))
@@ -170,13 +172,14 @@ def _route_del(flag, route):
     return argv + ["table", str(TABLE)]
 
 
-def read(run):
-    """({family: rules}, {family: routes}) of the collection, read from the host."""
+def read(run, ip=IP):
+    """({family: rules}, {family: routes}) of the collection, read from the host (ip: the
+    program's path)."""
     rules, routes = {}, {}
     for of_family in FAMILIES:
         flag = _FLAG[of_family]
-        rules[of_family] = parse_rules(*(run(["ip", "-j", flag, "rule"]) + (of_family,)))
-        routes[of_family] = parse_routes(*(run(["ip", "-j", flag, "route", "show", "table", str(TABLE)])
+        rules[of_family] = parse_rules(*(run([ip, "-j", flag, "rule"]) + (of_family,)))
+        routes[of_family] = parse_routes(*(run([ip, "-j", flag, "route", "show", "table", str(TABLE)])
                                            + (of_family,)))
     return rules, routes
 
@@ -199,10 +202,11 @@ def wanted_state(family, gateway, sources):
     return rules, routes
 
 
-def converge(run, gateway, sources, check_mode=False, diff=False):
-    """Read, plan, and (unless check_mode) apply and read again; the module's result."""
+def converge(run, gateway, sources, check_mode=False, diff=False, ip=IP):
+    """Read, plan, and (unless check_mode) apply and read again; the module's result. ip:
+    the path of the program the plan's commands name."""
     family, gateway, sources = validate(gateway, sources)
-    live_rules, live_routes = read(run)
+    live_rules, live_routes = read(run, ip)
     commands = plan(family, gateway, sources, live_rules, live_routes)
     result = dict(changed=bool(commands), commands=[command_text(argv) for argv in commands],
                   table=TABLE, priorities=list(PRIORITIES))
@@ -212,11 +216,11 @@ def converge(run, gateway, sources, check_mode=False, diff=False):
     if check_mode or not commands:
         return result
     for done, argv in enumerate(commands):
-        rc, out, err = run(argv)
+        rc, out, err = run([ip] + argv[1:])
         if rc != 0:
             raise ApplyError("%s: rc=%d: %s" % (command_text(argv), rc, (err or out).strip()),
                              dict(result, rc=rc, stderr=err, applied=result["commands"][:done]))
-    after_rules, after_routes = read(run)
+    after_rules, after_routes = read(run, ip)
     if plan(family, gateway, sources, after_rules, after_routes):
         raise ApplyError("after %s the collection's rules and table %d are still not as wanted: %s"
                          % ("; ".join(result["commands"]), TABLE, describe(after_rules, after_routes).strip()),
@@ -234,11 +238,11 @@ def unit_text(gateway, sources):
     rules = wanted_rules(family, gateway, sources, family)
     # a rule that exists already makes `ip rule add` fail (a start by hand after the module
     # set them): each is deleted first, which may fail when it is not there
-    start = ([" ".join(["ip", flag, "route", "replace", "default", "via", gateway, "table", str(TABLE)])]
+    start = ([" ".join([IP, flag, "route", "replace", "default", "via", gateway, "table", str(TABLE)])]
              + [line for rule in rules
                 for line in ("-" + " ".join(_rule_argv(flag, "del", rule)), " ".join(_rule_argv(flag, "add", rule)))])
     stop = ([" ".join(_rule_argv(flag, "del", rule)) for rule in reversed(rules)]
-            + [" ".join(["ip", flag, "route", "del", "default", "via", gateway, "table", str(TABLE)])])
+            + [" ".join([IP, flag, "route", "del", "default", "via", gateway, "table", str(TABLE)])])
     return (
         "# Written by lvs.cluster (the real_server role); changes here are overwritten.\n"
         "# NAT real server: replies sourced from its NAT address(es) go back through the LVS\n"

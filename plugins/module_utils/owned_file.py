@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A small configuration file that one module call owns whole (a sysctl.d or
 modules-load.d file): read it, and replace it atomically (a reader sees the old file or
-the new one, never half of one).
+the new one, never half of one: module_utils/atomic_file).
 
 Pure logic: standard library only, no AnsibleModule, Python 3.8 syntax.
 """
@@ -13,8 +13,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import tempfile
 
+from ansible_collections.lvs.cluster.plugins.module_utils import atomic_file
 from ansible_collections.lvs.cluster.plugins.module_utils.command import ApplyError, CommandError, command_text
 
 
@@ -36,16 +36,7 @@ def replace(path, text, mode=0o644):
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
         raise CommandError("path=%r: its directory does not exist" % path)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".lvs-cluster-")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
-        os.chmod(temporary, mode)
-        os.rename(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    atomic_file.write(path, text, mode)
 
 
 def header_lines(header):

@@ -8,7 +8,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, find_binary, result_or_fail
+from ansible_collections.lvs.cluster.plugins.module_utils.command import (
+    command_runner,
+    executable_finder,
+    result_or_fail,
+)
 from ansible_collections.lvs.cluster.plugins.module_utils.rules import converge
 
 
@@ -21,7 +25,7 @@ def run_rules_module(module, make_backend, want_of, report):
     def work():
         want = want_of()
         run = command_runner(module)
-        backend = make_backend(name, run, lambda tool: find_binary(module, tool, name))
+        backend = make_backend(name, run, executable_finder(module, context="backend=%r" % name))
         current, desired, result = converge(backend, run, want, check_mode=module.check_mode, diff=module._diff)
         return dict(report(current, desired), backend=name, **result)
 

@@ -59,8 +59,9 @@ def render_file(entries, header):
     return "\n".join(lines) + "\n"
 
 
-def read_argv(entries):
-    return [SYSCTL, "-n"] + [key for key, _value, _comment in entries]
+def read_argv(entries, sysctl=SYSCTL):
+    """sysctl: the program's path (command.find_executable); commands name it SYSCTL."""
+    return [sysctl, "-n"] + [key for key, _value, _comment in entries]
 
 
 def parse_live(entries, rc, out, err):
@@ -83,5 +84,5 @@ def changed_live(entries, live):
     return [(key, value) for key, value, _comment in entries if live.get(key) != value]
 
 
-def write_argv(changes):
-    return [SYSCTL, "-w"] + ["%s=%s" % (key, value) for key, value in changes]
+def write_argv(changes, sysctl=SYSCTL):
+    return [sysctl, "-w"] + ["%s=%s" % (key, value) for key, value in changes]

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.lvs.cluster.plugins.module_utils import config_files
-from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, result_or_fail
+from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, find_executable, result_or_fail
 
 SPEC = dict(
     argument_spec=dict(files=dict(
@@ -18,6 +18,21 @@ SPEC = dict(
                      mode=dict(type="str", default="0644"),
                      validate=dict(type="list", elements="str")))),
     supports_check_mode=True)
+
+
+def _programs_found(module, entries, changes):
+    """The changes with each validate command's program found on the target (its path in
+    the command's place; results name the program as before). Not in check mode, where
+    nothing is validated: a program an earlier part of the same converge call installs
+    (keepalived-config-test) is not there yet."""
+    found = []
+    for entry in changes:
+        check = entry["validate"]
+        if check and "%s" not in check[0]:
+            where = "files[%d].validate=%r" % (entries.index(entry), check)
+            entry = dict(entry, validate=[find_executable(module, check[0], context=where)] + check[1:])
+        found.append(entry)
+    return found
 
 
 def run(module):
@@ -30,6 +45,6 @@ def run(module):
             result["diff"] = config_files.diff(changes, current)
         if module.check_mode or not changes:
             return dict(result, validated=[])
-        return config_files.apply(command_runner(module), changes, result)
+        return config_files.apply(command_runner(module), _programs_found(module, entries, changes), result)
 
     return result_or_fail(module, work)

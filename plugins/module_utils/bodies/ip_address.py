@@ -9,7 +9,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.lvs.cluster.plugins.module_utils import ip_address, neighbour_announce
-from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, not_installed, result_or_fail
+from ansible_collections.lvs.cluster.plugins.module_utils.command import (
+    command_runner,
+    executable_finder,
+    result_or_fail,
+)
 
 SPEC = dict(
     argument_spec=dict(
@@ -30,14 +34,8 @@ ROOT = "/"
 def run(module):
     params = module.params
 
-    def which(name):
-        path = module.get_bin_path(name)
-        if path is None:
-            module.fail_json(msg=not_installed(name), changed=False)
-        return path
-
     def work():
-        return ip_address.converge(command_runner(module), which, ip_address.Files(ROOT), params["interface"],
+        return ip_address.converge(command_runner(module), executable_finder(module), ip_address.Files(ROOT), params["interface"],
                                    params["addresses"], purge=params["purge"], up=params["up"],
                                    boot=params["boot"], check_mode=module.check_mode, diff=module._diff,
                                    announce=neighbour_announce.announce if params["announce"] else None,

@@ -14,6 +14,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils import kernel_modules 
 from ansible_collections.lvs.cluster.plugins.module_utils.command import (
     command_runner,
     command_text,
+    find_executable,
     result_or_fail,
 )
 
@@ -49,9 +50,11 @@ def run(module):
             present = [name for name in names if name not in absent]
             result["diff"] = {"before": _diff_text(current_text, present),
                               "after": _diff_text(wanted_text, names)}
+        # found in check mode too: the run it predicts needs it
+        modprobe = find_executable(module, km.MODPROBE) if absent else None
         if module.check_mode:
             return result
-        return owned_file.apply(command_runner(module), km.load_argv(absent) if absent else None,
+        return owned_file.apply(command_runner(module), km.load_argv(absent, modprobe) if absent else None,
                                 params["path"], wanted_text, result)
 
     return result_or_fail(module, work)

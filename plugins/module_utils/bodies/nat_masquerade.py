@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.lvs.cluster.plugins.module_utils import nat_masquerade as nat
-from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, not_installed, result_or_fail
+from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, find_executable, result_or_fail
 from ansible_collections.lvs.cluster.plugins.module_utils.rules import converge
 
 SPEC = dict(
@@ -26,9 +26,7 @@ def run(module):
 
     def work():
         wanted = nat.validate(params["network"], params["interface"])
-        nft = module.get_bin_path("nft")
-        if nft is None:
-            module.fail_json(msg=not_installed("nft"), changed=False)
+        nft = find_executable(module, "nft")
         run_command = command_runner(module)
         current, desired, result = converge(nat.NftMasquerade(run_command, nft), run_command, lambda _current: wanted,
                                             check_mode=module.check_mode, diff=module._diff)

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.lvs.cluster.plugins.module_utils import nat_routing
-from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, not_installed, result_or_fail
+from ansible_collections.lvs.cluster.plugins.module_utils.command import command_runner, find_executable, result_or_fail
 
 SPEC = dict(
     argument_spec=dict(
@@ -24,9 +24,8 @@ def run(module):
     params = module.params
 
     def work():
-        if module.get_bin_path("ip") is None:
-            module.fail_json(msg=not_installed("ip"), changed=False)
         return nat_routing.converge(command_runner(module), params["gateway"], params["sources"],
-                                    check_mode=module.check_mode, diff=module._diff)
+                                    check_mode=module.check_mode, diff=module._diff,
+                                    ip=find_executable(module, nat_routing.IP))
 
     return result_or_fail(module, work)

@@ -12,6 +12,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils import owned_file, sys
 from ansible_collections.lvs.cluster.plugins.module_utils.command import (
     command_runner,
     command_text,
+    find_executable,
     result_or_fail,
 )
 
@@ -34,7 +35,8 @@ def run(module):
     def work():
         entries = sysctl.validate(params["settings"], params["comments"])
         run_command = command_runner(module)
-        live = sysctl.parse_live(entries, *run_command(sysctl.read_argv(entries))) if entries else {}
+        program = find_executable(module, sysctl.SYSCTL) if entries else None
+        live = sysctl.parse_live(entries, *run_command(sysctl.read_argv(entries, program))) if entries else {}
         changes = sysctl.changed_live(entries, live)
         current_text = owned_file.read(params["path"])
         wanted_text = sysctl.render_file(entries, HEADER) if entries else None
@@ -48,7 +50,7 @@ def run(module):
                               "after": _diff_text(wanted_text, dict(live, **dict(changes)), keys)}
         if module.check_mode:
             return result
-        return owned_file.apply(run_command, sysctl.write_argv(changes) if changes else None,
+        return owned_file.apply(run_command, sysctl.write_argv(changes, program) if changes else None,
                                 params["path"], wanted_text, result)
 
     return result_or_fail(module, work)
