@@ -18,12 +18,15 @@ import sys
 
 # The facts in which the roles keep whether the host was in sync (tasks/drift.yml)
 IN_SYNC_FACTS = ("__router_in_sync", "__real_server_in_sync")
+# ... and the parts their converge call changed (tasks/converge.yml)
+CHANGED_PARTS_FACTS = ("__router_changed_parts", "__real_server_changed_parts")
 
 
 def module_calls(result):
     """How many times the task ran a module on the host: a module's result carries its
     invocation (controller-side actions - set_fact, assert, include_vars - and raw do not);
-    a loop's items each count."""
+    a loop's items each count. A no_log result shows neither: not counted (the roles' are
+    no_log only with a VRRPv2 password)."""
     items = result.get("results") if isinstance(result.get("results"), list) else [result]
     return sum(1 for item in items
                if isinstance(item, dict) and "invocation" in item and not item.get("skipped"))
@@ -50,11 +53,13 @@ def _drift(found, result):
     role's verdict (in_sync), the last of each in the run."""
     if "drifted" in result and "in_sync" in result:
         found["drifted"] = result["drifted"]
-    if "changed_parts" in result:
-        found["changed_parts"] = result["changed_parts"]
+    facts = result.get("ansible_facts") or {}
     for fact in IN_SYNC_FACTS:
-        if fact in (result.get("ansible_facts") or {}):
-            found["in_sync"] = result["ansible_facts"][fact]
+        if fact in facts:
+            found["in_sync"] = facts[fact]
+    for fact in CHANGED_PARTS_FACTS:
+        if fact in facts:
+            found["changed_parts"] = facts[fact]
 
 
 def main(argv):
