@@ -44,14 +44,32 @@ def test_no_package_asked_reads_nothing():
     assert host_probes.missing_packages(run, which_all, []) == [] and run.calls == []
 
 
-def test_units_as_systemctl_says_them_and_a_missing_unit_empty():
-    run = runner({"systemctl is-active keepalived": (0, "active\n", ""),
-                  "systemctl is-enabled keepalived": (0, "enabled\n", ""),
-                  "systemctl is-active ipvsadm": (3, "inactive\n", ""),
-                  "systemctl is-enabled ipvsadm": (1, "", "Failed to get unit file state for ipvsadm.service\n")})
-    assert host_probes.unit_states(run, which_all, ["keepalived", "ipvsadm"]) == {
-        "keepalived": {"active": "active", "enabled": "enabled"},
-        "ipvsadm": {"active": "inactive", "enabled": ""}}
+SYSTEMCTL_SHOW = "systemctl show --property=Id,ActiveState,UnitFileState,SourcePath keepalived ipvsadm nosuch"
+# recorded on a lab router (Debian 12, systemd 252): keepalived native, ipvsadm a SysV script
+SHOWN = ("Id=keepalived.service\nActiveState=inactive\nSourcePath=\nUnitFileState=enabled\n\n"
+         "Id=ipvsadm.service\nActiveState=active\nSourcePath=/etc/init.d/ipvsadm\nUnitFileState=generated\n\n"
+         "Id=nosuch.service\nActiveState=inactive\nSourcePath=\nUnitFileState=\n")
+
+
+def test_units_in_one_systemctl_as_is_active_and_is_enabled_say_them():
+    run = runner({SYSTEMCTL_SHOW: (0, SHOWN, "")})
+    states = host_probes.unit_states(run, which_all, ["keepalived", "ipvsadm", "nosuch"],
+                                     rc_links=lambda name: ["/etc/rc5.d/S01" + name])
+    assert states == {"keepalived": {"active": "inactive", "enabled": "enabled"},
+                      "ipvsadm": {"active": "active", "enabled": "enabled"},
+                      "nosuch": {"active": "inactive", "enabled": ""}}
+    assert run.calls == [SYSTEMCTL_SHOW]
+
+
+def test_a_sysv_script_without_start_links_is_disabled():
+    run = runner({SYSTEMCTL_SHOW: (0, SHOWN, "")})
+    states = host_probes.unit_states(run, which_all, ["keepalived", "ipvsadm", "nosuch"], rc_links=lambda name: [])
+    assert states["ipvsadm"] == {"active": "active", "enabled": "disabled"}
+
+
+def test_units_without_systemctl_are_unknown():
+    assert host_probes.unit_states(runner({}), which_none, ["keepalived"]) == {
+        "keepalived": {"active": "", "enabled": ""}}
 
 
 def test_sync_daemons_running_and_none_without_ipvsadm():
@@ -63,14 +81,13 @@ def test_sync_daemons_running_and_none_without_ipvsadm():
 
 def test_links_addresses_and_default_gateways_from_ip_json():
     run = runner({"ip -j address show": (0, json.dumps(IP_ADDRESS), ""),
-                  "ip -j link show": (0, json.dumps([{"ifname": "lo"}, {"ifname": "vec1"}]), ""),
                   "ip -j -4 route show table main default": (0, '[{"dst":"default","gateway":"192.0.2.1","dev":"vec0"}]', ""),
                   "ip -j -6 route show table main default": (0, "[]", "")})
     assert host_probes.addresses(run, which_all) == [
         {"ifname": "lo", "addresses": ["127.0.0.1", "192.0.2.40"]},
         {"ifname": "vec1", "addresses": ["198.51.100.21"]},
         {"ifname": "tunl0", "addresses": []}]
-    assert host_probes.links(run, which_all) == ["lo", "vec1"]
+    assert host_probes.links(run, which_all) == ["lo", "vec1", "tunl0"]
     assert host_probes.default_gateways(run, which_all) == {"ipv4": ["192.0.2.1"], "ipv6": []}
 
 
@@ -91,5 +108,5 @@ def test_keepalived_conf_ours_theirs_and_missing(tmp_path):
 
 
 def test_probe_answers_only_what_was_asked():
-    run = runner({"ip -j link show": (0, '[{"ifname": "lo"}]', "")})
+    run = runner({"ip -j address show": (0, '[{"ifname": "lo"}]', "")})
     assert host_probes.probe(run, which_all, {"links": True, "sync_daemons": False}) == {"links": ["lo"]}

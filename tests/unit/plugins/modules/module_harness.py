@@ -2,6 +2,7 @@
 arguments go in as Ansible gives them, commands are answered by a FakeRunner that replays
 recorded outputs, exit_json / fail_json are caught and their result returned."""
 
+import json
 import os
 from unittest import mock
 
@@ -32,6 +33,21 @@ class FakeRunner:
 
     def commands(self):
         return [command for command, _data in self.calls]
+
+
+LIST_RULESET = "nft -j list ruleset"
+
+
+def ruleset(*listings):
+    """The answer of ``nft -j list ruleset`` on a host holding the tables of listings (the
+    recorded ``nft -j list table`` outputs; '' or None: no table): their objects after one
+    metainfo, as nft lists a ruleset."""
+    meta = {"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}
+    items = [meta]
+    for listing in listings:
+        if listing:
+            items += [item for item in json.loads(listing)["nftables"] if "metainfo" not in item]
+    return (0, json.dumps({"nftables": items}), "")
 
 
 class _Done(Exception):

@@ -8,12 +8,9 @@ import pytest
 from ansible_collections.lvs.cluster.plugins.module_utils import nat_masquerade as nat
 from ansible_collections.lvs.cluster.plugins.modules import converge, drift, nat_masquerade
 
-from module_harness import FakeRunner, run_module, undocumented_keys
+from module_harness import LIST_RULESET, FakeRunner, ruleset, run_module, undocumented_keys
 from recorded import nat_listing
 
-LIST_IP = "nft -j list table ip lvs_cluster_nat"
-LIST_IP6 = "nft -j list table ip6 lvs_cluster_nat"
-ABSENT = (1, "", nat_listing("absent"))
 V4 = {"network": "198.51.100.0/24", "interface": "vec0"}
 V6 = {"network": "2001:db8:100::/64", "interface": "vec0"}
 TABLE_V4 = nat.render_nft_table("ip", nat.validate(**V4))
@@ -25,8 +22,7 @@ REPLACE_V6 = "table ip6 lvs_cluster_nat\ndelete table ip6 lvs_cluster_nat\n"
 def listed(ip=None, ip6=None, apply=(0, "", "")):
     """The host's tables: a recorded section's title per family (None: no table)."""
     return FakeRunner({
-        LIST_IP: (0, nat_listing(ip), "") if ip else ABSENT,
-        LIST_IP6: (0, nat_listing(ip6), "") if ip6 else ABSENT,
+        LIST_RULESET: ruleset(nat_listing(ip) if ip else None, nat_listing(ip6) if ip6 else None),
         "nft -f -": apply,
     })
 
@@ -61,7 +57,7 @@ def test_the_plan_is_one_transaction_and_check_mode_predicts_it(found, args, scr
     assert not result["failed"] and result["changed"]
     assert result["commands"] == ["nft -f -\n" + script.rstrip("\n")]
     assert applied(runner) == ([] if check_mode else [script])
-    assert runner.commands()[:2] == [LIST_IP, LIST_IP6]
+    assert runner.commands()[:1] == [LIST_RULESET]   # one read for both families
     assert result["rules"] == nat.rules_as_dicts(nat.validate(args.get("network"), args.get("interface")))
     assert result["diff"]["after"] == nat.render_nft(nat.validate(args.get("network"), args.get("interface")))
     assert undocumented_keys(nat_masquerade, result) == set()
@@ -81,7 +77,7 @@ def test_nothing_runs_when_the_tables_are_as_wanted(found, args, check_mode):
     runner = listed(**found)
     result = run_module(nat_masquerade, args, runner, check_mode=check_mode, diff=True)
     assert not result["failed"] and not result["changed"]
-    assert result["commands"] == [] and runner.commands() == [LIST_IP, LIST_IP6]
+    assert result["commands"] == [] and runner.commands() == [LIST_RULESET]
     assert result["before"] == result["rules"] and result["stale"] == []
     assert result["diff"]["before"] == result["diff"]["after"]
 
@@ -108,11 +104,11 @@ def test_a_refused_transaction_changed_nothing():
 
 def test_a_failed_read_fails_and_changes_nothing():
     denied = nat_listing("not permitted")
-    runner = FakeRunner({LIST_IP: (1, "", denied)})
+    runner = FakeRunner({LIST_RULESET: (1, "", denied)})
     result = run_module(nat_masquerade, V4, runner)
     assert result["failed"] and not result["changed"] and result["rc"] == 1
-    assert result["msg"].startswith("reading the nftables table ip lvs_cluster_nat failed: Operation not permitted")
-    assert runner.commands() == [LIST_IP]
+    assert result["msg"].startswith("reading the nftables ruleset failed: Operation not permitted")
+    assert runner.commands() == [LIST_RULESET]
     assert undocumented_keys(nat_masquerade, result) == set()
 
 

@@ -6,11 +6,10 @@ import pytest
 
 from ansible_collections.lvs.cluster.plugins.modules import arptables_vip, fwmark
 
-from module_harness import FakeRunner, run_module, undocumented_keys
+from module_harness import LIST_RULESET, FakeRunner, ruleset, run_module, undocumented_keys
 from recorded import section
 
 RIP = "198.51.100.21"
-NO_TABLE = (1, "", "Error: No such file or directory\nlist table arp lvs_cluster_vip\n")
 
 
 def arptables_legacy(**more):
@@ -80,7 +79,7 @@ def test_arp_missing_executable_and_bad_input_run_nothing():
 
 @pytest.mark.parametrize("check_mode", [True, False])
 def test_arp_nftables_create(check_mode):
-    runner = FakeRunner({"nft -j list table arp lvs_cluster_vip": NO_TABLE, "nft -f -": (0, "", "")})
+    runner = FakeRunner({LIST_RULESET: ruleset(), "nft -f -": (0, "", "")})
     result = run_module(arptables_vip, {"vips": ["192.0.2.10"], "real_ip": RIP, "backend": "nftables"}, runner,
                         check_mode=check_mode, diff=True)
     assert result["changed"] and len(result["commands"]) == 1
@@ -94,14 +93,14 @@ def test_arp_nftables_create(check_mode):
 
 
 def test_arp_nftables_refused_and_unreadable():
-    runner = FakeRunner({"nft -j list table arp lvs_cluster_vip": NO_TABLE,
+    runner = FakeRunner({LIST_RULESET: ruleset(),
                          "nft -f -": (1, "", "Error: Could not process rule: No such file or directory\n")})
     result = run_module(arptables_vip, {"vips": ["192.0.2.10"], "real_ip": RIP, "backend": "nftables"}, runner)
     assert result["failed"] and not result["changed"] and result["applied"] == []
     assert "nft -f is one transaction: nothing of it was applied" in result["msg"]
-    runner = FakeRunner({"nft -j list table arp lvs_cluster_vip": (1, "", "Error: Protocol not supported\n")})
+    runner = FakeRunner({LIST_RULESET: (1, "", "Error: Protocol not supported\n")})
     result = run_module(arptables_vip, {"state": "absent", "backend": "nftables"}, runner)
-    assert result["failed"] and "reading the nftables table arp lvs_cluster_vip failed" in result["msg"]
+    assert result["failed"] and "reading the nftables ruleset failed: Error: Protocol not supported" in result["msg"]
 
 
 def ip_tables_legacy(**more):
@@ -149,7 +148,7 @@ def test_fwmark_iptables_second_family_refused():
 
 
 def test_fwmark_nftables_create_in_check_mode():
-    runner = FakeRunner({"nft -j list table inet lvs_cluster_fwmark": NO_TABLE})
+    runner = FakeRunner({LIST_RULESET: ruleset()})
     result = run_module(fwmark, {"fwmark": 80, "vips": ["192.0.2.10"], "ports": ["80", "443"]}, runner,
                         check_mode=True, diff=True)
     assert result["changed"] and result["backend"] == "nftables"
@@ -157,7 +156,7 @@ def test_fwmark_nftables_create_in_check_mode():
     assert "ip daddr 192.0.2.10 tcp dport { 80, 443 } meta mark set 0x00000050" in result["diff"]["after"]
     assert result["rules"] == [{"fwmark": 80, "family": "ipv4", "vip": "192.0.2.10", "protocol": "tcp",
                                 "ports": ["80", "443"]}]
-    assert runner.commands() == ["nft -j list table inet lvs_cluster_fwmark"]
+    assert runner.commands() == [LIST_RULESET]
 
 
 @pytest.mark.parametrize("args, message", [

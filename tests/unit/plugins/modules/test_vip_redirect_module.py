@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.lvs.cluster.plugins.modules import converge, drift, vip_redirect
 
-from module_harness import FakeRunner, run_module, undocumented_keys
+from module_harness import LIST_RULESET, FakeRunner, ruleset, run_module, undocumented_keys
 from recorded import FIXTURES, section
 
 REDIRECT = FIXTURES / "redirect"
@@ -15,12 +15,11 @@ V4 = "192.0.2.10"
 V4B = "192.0.2.20"
 V6 = "2001:db8:2::10"
 V6B = "2001:db8:2::20"
-READ_NFT = "nft -j list table inet lvs_cluster_redirect"
-NO_TABLE = (1, "", "Error: No such file or directory\nlist table inet lvs_cluster_redirect\n")
+READ_NFT = LIST_RULESET
 
 
 def nft_runner(title=None, **more):
-    answers = {READ_NFT: (0, section("nft-redirect.txt", title, REDIRECT), "") if title else NO_TABLE,
+    answers = {READ_NFT: ruleset(section("nft-redirect.txt", title, REDIRECT) if title else None),
                "nft -f -": (0, "", "")}
     answers.update(more)
     return FakeRunner(answers)
@@ -108,7 +107,7 @@ def test_nft_refused_and_unreadable():
     runner = FakeRunner({READ_NFT: (1, "", "Error: Protocol not supported\n")})
     result = run_module(vip_redirect, {"state": "absent"}, runner)
     assert result["failed"] and result["rc"] == 1
-    assert result["msg"] == "reading the nftables table inet lvs_cluster_redirect failed: Error: Protocol not supported"
+    assert result["msg"] == "reading the nftables ruleset failed: Error: Protocol not supported"
 
 
 # ---------------------------------------------------------------- iptables
