@@ -47,8 +47,49 @@ def missing(names, loaded):
     return [name for name in names if canonical(name) not in loaded]
 
 
-def render_file(names, header):
-    return "\n".join(header_lines(header) + names) + "\n"
+OURS_NOTE = ("Not loaded before lvs.cluster loaded them (unloaded when the description stops "
+             "asking for one):")
+_OURS = re.compile(r"^# loaded ([A-Za-z0-9_-]{1,55})$")
+
+
+def render_file(names, header, ours=()):
+    """The file: the names, then those this call loaded itself (ours)."""
+    lines = header_lines(header) + list(names)
+    recorded = [name for name in names if name in ours]
+    if recorded:
+        lines += ["", "# " + OURS_NOTE] + ["# loaded %s" % name for name in recorded]
+    return "\n".join(lines) + "\n"
+
+
+def parse_file(text):
+    """([names the file lists], set of those it records as loaded by the collection)."""
+    names, ours = [], set()
+    for line in (text or "").splitlines():
+        match = _OURS.match(line)
+        if match:
+            ours.add(match.group(1))
+        elif line.strip() and not line.startswith("#"):
+            names.append(line.strip())
+    return names, ours
+
+
+def records(names, listed, ours, loaded):
+    """The names loaded by the collection: a name the file listed keeps its record; a name
+    listed now for the first time is the collection's when it is not loaded yet."""
+    return set(name for name in names
+               if (name in ours if name in listed else canonical(name) not in loaded))
+
+
+def unloads(names, listed, ours, loaded):
+    """The names to unload: listed before, no longer asked for, loaded by the collection,
+    loaded now."""
+    wanted = set(canonical(name) for name in names)
+    return [name for name in listed
+            if canonical(name) not in wanted and name in ours and canonical(name) in loaded]
+
+
+def unload_argv(names, modprobe=MODPROBE):
+    return [modprobe, "-r"] + list(names)
 
 
 def load_argv(names, modprobe=MODPROBE):

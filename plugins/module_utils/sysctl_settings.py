@@ -50,13 +50,82 @@ def validate(settings, comments):
     return entries
 
 
-def render_file(entries, header):
+_SETTING = re.compile(r"^([A-Za-z0-9_][A-Za-z0-9_./:@-]*) = (.*)$")
+_WAS = re.compile(r"^# was ([A-Za-z0-9_][A-Za-z0-9_./:@-]*) = (.*)$")
+WAS_NOTE = ("The values these parameters had before lvs.cluster set them, put back when the "
+            "description stops setting one:")
+
+
+def render_file(entries, header, was=None):
+    """The file: each setting under its comment, then what each had before (was: {key:
+    value}, the keys this file sets)."""
     lines = header_lines(header)
     for key, value, comment in entries:
         lines.append("")
         lines += ["# %s" % line for line in (comment or "").splitlines()]
         lines.append("%s = %s" % (key, value))
+    recorded = [(key, (was or {})[key]) for key, _v, _c in entries if key in (was or {})]
+    if recorded:
+        lines += ["", "# " + WAS_NOTE] + ["# was %s = %s" % item for item in recorded]
     return "\n".join(lines) + "\n"
+
+
+def parse_file(text):
+    """({key: value} the file sets, {key: value it had before}) of a file render_file wrote."""
+    settings, was = {}, {}
+    for line in (text or "").splitlines():
+        match = _WAS.match(line)
+        if match:
+            was[match.group(1)] = normalise_value(match.group(2))
+            continue
+        match = _SETTING.match(line)
+        if match:
+            settings[match.group(1)] = normalise_value(match.group(2))
+    return settings, was
+
+
+def dropped_keys(entries, settings, was):
+    """The keys the file sets that entries no longer set and that it recorded a value before
+    for (the ones to put back), in the file's order."""
+    wanted = set(key for key, _v, _c in entries)
+    return [key for key in settings if key not in wanted and key in was]
+
+
+def listed_argv(keys, sysctl=SYSCTL):
+    """Read keys that may no longer exist (an interface's, gone with it): -e skips those."""
+    return [sysctl, "-e"] + list(keys)
+
+
+def parse_listed(rc, out, err):
+    """{key: live value} from ``sysctl -e KEY...`` (KEY = VALUE lines; a missing key absent)."""
+    if rc != 0:
+        raise CommandError("sysctl -e failed: %s" % err.strip(), rc, err)
+    found = {}
+    for line in out.splitlines():
+        key, sep, value = line.partition(" = ")
+        if sep:
+            found[key.strip()] = normalise_value(value)
+    return found
+
+
+def records(entries, settings, was, live):
+    """{key: the value it had before the collection set it}: a key the file set keeps its
+    record; a key it sets now for the first time records its live value."""
+    recorded = {}
+    for key, _value, _comment in entries:
+        if key in settings:
+            if key in was:
+                recorded[key] = was[key]
+        elif key in live:
+            recorded[key] = live[key]
+    return recorded
+
+
+def restores(dropped, settings, was, live):
+    """[(key, value before)] to put back: keys no longer set, recorded, still there and still
+    at the value this file set (one changed since is someone else's now: left alone)."""
+    return [(key, was[key]) for key in dropped
+            if key in was and key in live and live[key] == settings[key] and live[key] != was[key]]
 
 
 def read_argv(entries, sysctl=SYSCTL):

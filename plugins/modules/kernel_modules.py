@@ -17,8 +17,11 @@ description:
     them in one file under C(/etc/modules-load.d), which systemd-modules-load reads at boot
     (before systemd-sysctl, so their parameters exist when sysctl.d files are applied).
   - A module counts as loaded when C(/sys/module/NAME) exists, which covers modules built
-    into the kernel. Nothing is unloaded.
-  - The file belongs to this call; it lists exactly O(names).
+    into the kernel.
+  - The file belongs to this call; it lists exactly O(names), and which of them this call
+    loaded itself. A module it loaded that O(names) no longer lists is unloaded
+    (C(modprobe -r), before any load), so what the collection set, it takes back; a
+    module that was loaded before is left loaded.
 author:
   - lvs.cluster maintainers (@lvs-cluster)
 options:
@@ -51,6 +54,12 @@ loaded:
   type: list
   elements: str
   sample: ["ip_vs_ftp"]
+unloaded:
+  description: The modules that were (in check mode, would be) unloaded by this call.
+  returned: always
+  type: list
+  elements: str
+  sample: ["ipip"]
 file_changed:
   description: Whether the file was (would be) rewritten.
   returned: always

@@ -19,7 +19,10 @@ description:
   - The live values are compared as well as the file, so a parameter changed by hand
     (C(sysctl -w net.ipv4.ip_forward=0)) is found and put back although the file is
     unchanged. Several parameters cost one module call, not one per parameter.
-  - The file belongs to this call; it holds exactly O(settings).
+  - The file belongs to this call; it holds exactly O(settings), and the value each
+    parameter had before this call first set it. A parameter O(settings) no longer holds is
+    put back to that value (unless it was changed since by someone else, or is gone with its
+    interface), so what the collection set, it takes back.
 author:
   - lvs.cluster maintainers (@lvs-cluster)
 options:
@@ -58,7 +61,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 live_changes:
-  description: The parameters whose live value was (in check mode, would be) set, with their new values.
+  description:
+    - The parameters whose live value was (in check mode, would be) set, with their new values;
+      a parameter no longer in O(settings) with the value it had before this module set it.
   returned: always
   type: dict
   sample: {"net.ipv4.ip_forward": "1"}

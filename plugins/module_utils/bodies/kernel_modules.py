@@ -12,6 +12,7 @@ import os
 
 from ansible_collections.lvs.cluster.plugins.module_utils import kernel_modules as km, owned_file
 from ansible_collections.lvs.cluster.plugins.module_utils.command import (
+    ApplyError,
     command_runner,
     command_text,
     find_executable,
@@ -39,22 +40,37 @@ def run(module):
 
     def work():
         names = km.validate(params["names"])
-        absent = km.missing(names, _loaded())
+        loaded = _loaded()
+        absent = km.missing(names, loaded)
         current_text = owned_file.read(params["path"])
-        wanted_text = km.render_file(names, HEADER) if names else None
+        listed, ours = km.parse_file(current_text)
+        # what the collection loaded and the description no longer asks for, it unloads
+        unload = km.unloads(names, listed, ours, loaded)
+        wanted_text = km.render_file(names, HEADER, km.records(names, listed, ours, loaded)) if names else None
         file_changed = current_text != wanted_text
-        commands = [command_text(km.load_argv(absent))] if absent else []
-        result = dict(changed=bool(absent) or file_changed, loaded=absent,
+        commands = ([command_text(km.unload_argv(unload))] if unload else []) + \
+            ([command_text(km.load_argv(absent))] if absent else [])
+        result = dict(changed=bool(absent or unload) or file_changed, loaded=absent, unloaded=unload,
                       file_changed=file_changed, commands=commands)
         if module._diff:
             present = [name for name in names if name not in absent]
-            result["diff"] = {"before": _diff_text(current_text, present),
+            result["diff"] = {"before": _diff_text(current_text, present + unload),
                               "after": _diff_text(wanted_text, names)}
         # found in check mode too: the run it predicts needs it
-        modprobe = find_executable(module, km.MODPROBE) if absent else None
+        modprobe = find_executable(module, km.MODPROBE) if absent or unload else None
         if module.check_mode:
             return result
-        return owned_file.apply(command_runner(module), km.load_argv(absent, modprobe) if absent else None,
-                                params["path"], wanted_text, result)
+        run_command = command_runner(module)
+        if unload:
+            rc, _out, err = run_command(km.unload_argv(unload, modprobe))
+            if rc != 0:
+                raise ApplyError("%s failed (rc=%s): %s" % (commands[0], rc, err.strip()),
+                                 dict(result, changed=False, applied=[], rc=rc, stderr=err))
+        try:
+            return owned_file.apply(run_command, km.load_argv(absent, modprobe) if absent else None,
+                                    params["path"], wanted_text, result)
+        except ApplyError as error:
+            error.result["applied"] = commands[:1] if unload else []
+            raise
 
     return result_or_fail(module, work)

@@ -35,17 +35,23 @@ def run(module):
     def work():
         entries = sysctl.validate(params["settings"], params["comments"])
         run_command = command_runner(module)
-        program = find_executable(module, sysctl.SYSCTL) if entries else None
-        live = sysctl.parse_live(entries, *run_command(sysctl.read_argv(entries, program))) if entries else {}
-        changes = sysctl.changed_live(entries, live)
         current_text = owned_file.read(params["path"])
-        wanted_text = sysctl.render_file(entries, HEADER) if entries else None
+        settings, was = sysctl.parse_file(current_text)
+        dropped = sysctl.dropped_keys(entries, settings, was)
+        program = find_executable(module, sysctl.SYSCTL) if entries or dropped else None
+        live = sysctl.parse_live(entries, *run_command(sysctl.read_argv(entries, program))) if entries else {}
+        # what the collection set and the description no longer asks for goes back to what
+        # it was before (read apart: an interface's parameter may be gone with it)
+        dropped_live = sysctl.parse_listed(*run_command(sysctl.listed_argv(dropped, program))) if dropped else {}
+        changes = sysctl.changed_live(entries, live) + sysctl.restores(dropped, settings, was, dropped_live)
+        wanted_text = sysctl.render_file(entries, HEADER, sysctl.records(entries, settings, was, live)) if entries else None
         file_changed = current_text != wanted_text
         commands = [command_text(sysctl.write_argv(changes))] if changes else []
         result = dict(changed=bool(changes) or file_changed, file_changed=file_changed,
                       live_changes=dict(changes), commands=commands)
         if module._diff:
-            keys = [key for key, _v, _c in entries]
+            keys = [key for key, _v, _c in entries] + dropped
+            live = dict(live, **dropped_live)
             result["diff"] = {"before": _diff_text(current_text, live, keys),
                               "after": _diff_text(wanted_text, dict(live, **dict(changes)), keys)}
         if module.check_mode:
