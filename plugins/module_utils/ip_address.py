@@ -192,6 +192,13 @@ class Files(object):
         if os.path.lexists(self.path(path)):
             os.unlink(self.path(path))
 
+    def names(self, directory):
+        """The names of the files in directory ([] when it does not exist)."""
+        try:
+            return sorted(os.listdir(self.path(directory)))
+        except (IOError, OSError):
+            return []
+
 
 # --- plan and apply -----------------------------------------------------------------
 
@@ -319,3 +326,40 @@ def _run_all(run, steps, result, offset):
             message = "%s failed (rc=%s): %s; %d of %d commands applied before it. Run the module again to converge." % (
                 command_text(argv), rc, err.strip() or "no message", done, len(result["commands"]))
             raise ApplyError(message, failed)
+
+
+def recorded_elsewhere(files, interface, keep):
+    """The interfaces, other than interface and those in keep, that the collection recorded
+    addresses on (a record file each), in name order."""
+    kept = set([interface] + list(keep))
+    return [name for name in files.names(RECORD_DIR) if name not in kept and not name.startswith(".")]
+
+
+def converge_with_others(run, which, files, interface, addresses, keep_interfaces=None, **options):
+    """converge() for interface, then - when keep_interfaces is a list - every other interface
+    the collection recorded addresses on and keep_interfaces does not name loses them (an
+    empty list of addresses with purge: the interface, the record, the boot unit): what a
+    description no longer puts on an interface it no longer names is taken back. The
+    result's ``others`` names them, its commands and files follow the interface's own."""
+    result = converge(run, which, files, interface, addresses, **options)
+    result["others"] = []
+    if keep_interfaces is None:
+        return result
+    for other in recorded_elsewhere(files, interface, keep_interfaces):
+        try:
+            taken = converge(run, which, files, other, [], purge=True, boot=options.get("boot", True),
+                             check_mode=options.get("check_mode", False), diff=options.get("diff", False))
+        except ApplyError as error:
+            error.result = dict(error.result, applied=result["commands"] + error.result.get("applied", []),
+                                changed=True if result["changed"] else error.result.get("changed"))
+            raise
+        if not taken["changed"]:
+            continue
+        result["others"].append(other)
+        result["changed"] = True
+        result["commands"] += taken["commands"]
+        result["files"] += taken["files"]
+        if "diff" in result:
+            result["diff"]["before"] = (result["diff"]["before"] or "") + (taken["diff"]["before"] or "")
+    return result
+

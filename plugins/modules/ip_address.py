@@ -77,6 +77,15 @@ options:
     type: list
     elements: str
     default: []
+  keep_interfaces:
+    description:
+      - When given, the collection's addresses recorded on any interface other than
+        O(interface) and those listed here are removed (from the interface, the record and
+        the boot unit), as an empty O(addresses) would remove them; so a description that stops
+        naming an interface takes back what it put there. Not given (the default), other
+        interfaces are left alone.
+    type: list
+    elements: str
   boot:
     description:
       - Install the boot unit and enable it for this interface while the record holds
@@ -191,6 +200,12 @@ stderr:
   returned: on failure
   type: str
   sample: "RTNETLINK answers: Operation not permitted"
+others:
+  description: The other interfaces whose recorded addresses were (in check mode, would be) removed (O(keep_interfaces)).
+  returned: always
+  type: list
+  elements: str
+  sample: ["vec2"]
 diff:
   description: The collection's addresses on the interface before and after, as record files (ip -batch lines).
   returned: in diff mode

@@ -24,6 +24,7 @@ SPEC = dict(
         boot=dict(type="bool", default=True),
         announce=dict(type="bool", default=False),
         hand_over=dict(type="list", elements="str", default=[]),
+        keep_interfaces=dict(type="list", elements="str"),
     ),
     supports_check_mode=True,
 )
@@ -35,10 +36,10 @@ def run(module):
     params = module.params
 
     def work():
-        return ip_address.converge(command_runner(module), executable_finder(module), ip_address.Files(ROOT), params["interface"],
-                                   params["addresses"], purge=params["purge"], up=params["up"],
-                                   boot=params["boot"], check_mode=module.check_mode, diff=module._diff,
-                                   announce=neighbour_announce.announce if params["announce"] else None,
-                                   hand_over=params["hand_over"])
+        return ip_address.converge_with_others(
+            command_runner(module), executable_finder(module), ip_address.Files(ROOT), params["interface"],
+            params["addresses"], keep_interfaces=params["keep_interfaces"], purge=params["purge"], up=params["up"],
+            boot=params["boot"], check_mode=module.check_mode, diff=module._diff,
+            announce=neighbour_announce.announce if params["announce"] else None, hand_over=params["hand_over"])
 
     return result_or_fail(module, work, interface=params["interface"])

@@ -289,3 +289,47 @@ def test_a_failed_announcement_names_the_address_and_what_was_applied(tmp_path):
         converge(tmp_path, Target({"lo": "lo"}), ["192.0.2.10"], announce=Announcer(fail="Operation not permitted"))
     assert "announcing 192.0.2.10 on lo failed: Operation not permitted" in str(raised.value)
     assert raised.value.result["applied"] == ["ip address replace 192.0.2.10/32 dev lo"]
+
+
+# ---- keep_interfaces: the addresses of an interface the description no longer names
+
+
+def with_others(tmp_path, target, keep, check_mode=False):
+    return ipa.converge_with_others(target, which, ipa.Files(str(tmp_path)), "lo", ["192.0.2.10", "2001:db8:2::10"],
+                                    keep_interfaces=keep, check_mode=check_mode, diff=True)
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_an_interface_no_longer_named_loses_the_collections_addresses(tmp_path, check_mode):
+    converged(tmp_path)
+    files = converged(tmp_path, addresses=["192.0.2.30"], interface="tunl0", up=True)
+    target = Target({"lo": "lo with VIPs", "tunl0": "tunl0 up"})
+    result = with_others(tmp_path, target, [], check_mode)
+    assert result["changed"] and result["others"] == ["tunl0"]
+    assert result["commands"] == ["ip address del 192.0.2.30/32 dev tunl0",
+                                  "systemctl disable lvs-cluster-addresses@tunl0.service"]
+    assert result["files"] == ["/etc/lvs-cluster/addresses/tunl0"]
+    assert "address replace 192.0.2.30/32 dev tunl0" in result["diff"]["before"]
+    assert target.changes() == ([] if check_mode else result["commands"])
+    assert files.exists("/etc/lvs-cluster/addresses/tunl0") == check_mode
+    if not check_mode:
+        again = with_others(tmp_path, Target({"lo": "lo with VIPs", "tunl0": "tunl0 down"}), [])
+        assert not again["changed"] and again["others"] == []
+
+
+@pytest.mark.parametrize("keep", [None, ["tunl0"]], ids=["not asked", "kept"])
+def test_other_interfaces_are_left_alone_unless_asked(tmp_path, keep):
+    converged(tmp_path)
+    converged(tmp_path, addresses=["192.0.2.30"], interface="tunl0", up=True)
+    target = Target({"lo": "lo with VIPs", "tunl0": "tunl0 up"})
+    result = with_others(tmp_path, target, keep)
+    assert not result["changed"] and result["others"] == [] and target.changes() == []
+
+
+def test_a_vanished_other_interface_only_loses_its_record(tmp_path):
+    converged(tmp_path)
+    files = converged(tmp_path, addresses=["192.0.2.30"], interface="tunl0")
+    target = Target({"lo": "lo with VIPs", "tunl0": None})
+    result = with_others(tmp_path, target, [])
+    assert result["others"] == ["tunl0"] and result["commands"] == ["systemctl disable lvs-cluster-addresses@tunl0.service"]
+    assert not files.exists("/etc/lvs-cluster/addresses/tunl0")
