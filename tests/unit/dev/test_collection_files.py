@@ -41,6 +41,7 @@ FIXTURE_FILES = [
     "lab/lab",
     "lab/lvslab/cli.py",
     "molecule/default/molecule.yml",
+    ".config/molecule/config.yml",
     "requirements/dev.txt",
     "tools/collection_files.py",
     "bench/run",
@@ -103,6 +104,7 @@ def test_fixture_exercises_build_ignore(collection: Path) -> None:
     assert "plugins/modules/ipvs_service.py" in shipped
     assert "tests/unit/plugins/modules/test_ipvs_service.py" in shipped
     for dev_only in ("lab/lab", "tests/unit/lab/test_cli.py", "Makefile", ".ci/run",
+                     ".config/molecule/config.yml",
                      "tests/output/junit/sanity.xml", "docs/old-build.tar.gz",
                      "plugins/module_utils/__pycache__/ipvs.cpython-311.pyc"):
         assert dev_only not in shipped
