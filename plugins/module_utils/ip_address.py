@@ -362,4 +362,3 @@ def converge_with_others(run, which, files, interface, addresses, keep_interface
         if "diff" in result:
             result["diff"]["before"] = (result["diff"]["before"] or "") + (taken["diff"]["before"] or "")
     return result
-

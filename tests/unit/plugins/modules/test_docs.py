@@ -110,8 +110,8 @@ def test_ip_address_purges_by_default():
     the default (a host that serves nothing loses the collection's VIPs)."""
     purge = options(ip_address)["purge"]
     assert purge["type"] == "bool" and purge["default"] is True
-    assert set(options(ip_address)) == {"interface", "addresses", "purge", "up", "boot", "announce", "hand_over",
-                                         "keep_interfaces"}
+    assert set(options(ip_address)) == {
+        "interface", "addresses", "purge", "up", "boot", "announce", "hand_over", "keep_interfaces"}
     # announcing is for a router's addresses only: a real server's loopback VIPs must stay silent
     assert options(ip_address)["announce"]["default"] is False
 
