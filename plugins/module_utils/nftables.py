@@ -22,14 +22,15 @@ def read_table(run, nft, family, table):
     not exist. Read from the whole ruleset: one command serves every table a host's parts
     check (the drift module runs a repeated read once; each nft costs 0.4-0.5 s on a slow
     host)."""
-    return table_listing(read_ruleset(run, nft), family, table)
+    return table_listing(read_ruleset(run, nft, "table %s %s" % (family, table)), family, table)
 
 
-def read_ruleset(run, nft):
-    """The objects of ``nft -j list ruleset``."""
+def read_ruleset(run, nft, wanted="ruleset"):
+    """The objects of ``nft -j list ruleset``; a failure names what was wanted of it (say
+    'table arp lvs_cluster_vip')."""
     rc, out, err = run([nft, "-j", "list", "ruleset"])
     if rc != 0:
-        raise CommandError("reading the nftables ruleset failed: %s" % err.strip(), rc=rc, stderr=err)
+        raise CommandError("reading the nftables %s failed: %s" % (wanted, err.strip()), rc=rc, stderr=err)
     try:
         return json.loads(out or "{}").get("nftables", [])
     except ValueError as error:
@@ -112,5 +113,5 @@ class NftFamilyTables(NftTable):
     families = ()
 
     def read(self):
-        items = read_ruleset(self.run, self.nft)
+        items = read_ruleset(self.run, self.nft, "table %s %s" % ("/".join(self.families), self.table))
         return self.parse(dict((family, table_listing(items, family, self.table)) for family in self.families))

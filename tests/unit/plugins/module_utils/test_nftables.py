@@ -41,5 +41,5 @@ def test_read_table_is_one_ruleset_read_and_a_failed_read_names_it():
     assert nftables.read_table(run, "/usr/sbin/nft", "ip", "lvs_cluster_nat") == nftables.table_listing(
         items(), "ip", "lvs_cluster_nat")
     assert calls == [["/usr/sbin/nft", "-j", "list", "ruleset"]]
-    with pytest.raises(CommandError, match="^reading the nftables ruleset failed: Error: Operation not permitted$"):
+    with pytest.raises(CommandError, match="^reading the nftables table ip t failed: Error: Operation not permitted$"):
         nftables.read_table(lambda argv: (1, "", "Error: Operation not permitted\n"), "nft", "ip", "t")

@@ -107,7 +107,7 @@ def test_a_failed_read_fails_and_changes_nothing():
     runner = FakeRunner({LIST_RULESET: (1, "", denied)})
     result = run_module(nat_masquerade, V4, runner)
     assert result["failed"] and not result["changed"] and result["rc"] == 1
-    assert result["msg"].startswith("reading the nftables ruleset failed: Operation not permitted")
+    assert result["msg"].startswith("reading the nftables table ip/ip6 lvs_cluster_nat failed: Operation not permitted")
     assert runner.commands() == [LIST_RULESET]
     assert undocumented_keys(nat_masquerade, result) == set()
 

@@ -100,7 +100,7 @@ def test_arp_nftables_refused_and_unreadable():
     assert "nft -f is one transaction: nothing of it was applied" in result["msg"]
     runner = FakeRunner({LIST_RULESET: (1, "", "Error: Protocol not supported\n")})
     result = run_module(arptables_vip, {"state": "absent", "backend": "nftables"}, runner)
-    assert result["failed"] and "reading the nftables ruleset failed: Error: Protocol not supported" in result["msg"]
+    assert result["failed"] and "reading the nftables table arp lvs_cluster_vip failed: Error: Protocol not supported" in result["msg"]
 
 
 def ip_tables_legacy(**more):

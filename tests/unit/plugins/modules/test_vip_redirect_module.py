@@ -107,7 +107,7 @@ def test_nft_refused_and_unreadable():
     runner = FakeRunner({READ_NFT: (1, "", "Error: Protocol not supported\n")})
     result = run_module(vip_redirect, {"state": "absent"}, runner)
     assert result["failed"] and result["rc"] == 1
-    assert result["msg"] == "reading the nftables ruleset failed: Error: Protocol not supported"
+    assert result["msg"] == "reading the nftables table inet lvs_cluster_redirect failed: Error: Protocol not supported"
 
 
 # ---------------------------------------------------------------- iptables
