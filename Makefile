@@ -37,14 +37,11 @@ setup: apt-packages $(VENV_STAMP) $(COLLECTION_LINK)  ## Install host packages, 
 apt-packages:
 	@tools/apt-install-missing requirements/apt.txt
 
-# The venv is rebuilt from scratch whenever a requirements file changes, so it
-# never keeps packages the lock no longer lists.
+# .venv links a virtualenv built from scratch for these requirements files (never one
+# that keeps packages the lock no longer lists), once per machine, in VENV_CACHE.
+VENV_CACHE ?= /var/cache/lvs-cluster-venv
 $(VENV_STAMP): $(REQUIREMENTS) | apt-packages
-	rm -rf $(VENV)
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements/pip.txt
-	$(BIN)/python -m pip install --quiet -r requirements/dev.txt -c requirements/constraints.txt
-	$(BIN)/python -m pip check
+	tools/venv-ensure $(PYTHON) $(VENV) $(VENV_CACHE) $(REQUIREMENTS)
 	touch $@
 
 $(COLLECTION_LINK):
