@@ -71,10 +71,25 @@ def _load(description, hostvars, routers=None):
         raise AnsibleFilterError("the cluster description is wrong: %s" % error)
 
 
+# The router role's read of a router (lvs.cluster.host_read): its interfaces in the shape
+# of Ansible's facts of them. Without it (the filters used on their own), Ansible's facts.
+HOST_READ = "__router_host_read"
+
+
+def _host_interfaces(hostvars, host):
+    """{interface: its facts (ipv4, ipv4_secondaries, ipv6)} of a host."""
+    variables = hostvars[host] if host in hostvars else {}
+    read = variables.get(HOST_READ)
+    if isinstance(read, dict) and isinstance(read.get("interfaces"), dict):
+        return read["interfaces"]
+    facts = variables.get("ansible_facts") or {}
+    # (Ansible writes - and : in an interface's fact name as _)
+    return dict((name, facts.get(name) or facts.get(name.replace("-", "_").replace(":", "_")) or {})
+                for name in facts.get("interfaces") or [])
+
+
 def _interface_facts(hostvars, host, name):
-    """ansible_facts of one interface of a host (Ansible writes - and : in names as _)."""
-    facts = (hostvars[host].get("ansible_facts") or {}) if host in hostvars else {}
-    return facts.get(name) or facts.get(name.replace("-", "_").replace(":", "_")) or {}
+    return _host_interfaces(hostvars, host).get(name) or {}
 
 
 def _instance_address(facts, family):
@@ -133,11 +148,8 @@ def cluster_router_interfaces(description, hostvars, routers, host):
 
 
 def _check_interfaces(cluster, hostvars, host):
-    facts = (hostvars[host].get("ansible_facts") or {}) if host in hostvars else {}
-    interfaces = dict((name, _interface_facts(hostvars, host, name))
-                      for name in facts.get("interfaces") or [])
     try:
-        return check_router_interfaces(cluster, host, interfaces)
+        return check_router_interfaces(cluster, host, _host_interfaces(hostvars, host))
     except ClusterError as error:
         raise AnsibleFilterError("the cluster description is wrong: %s" % error)
 

@@ -2,9 +2,9 @@
 # Copyright: lvs.cluster contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the roles read from a host besides their module calls, returned as data: which
-packages are missing, the state of units, the running IPVS sync daemons, the interfaces and
-their addresses, default routes, a user's login shell, whether keepalived.conf is the
-collection's. Each probe parses its command's output here (JSON where the tool has it), so
+packages are missing, the state of units, the running IPVS sync daemons, a user's login
+shell, whether keepalived.conf is the collection's. (Interfaces, addresses and default
+routes: host_read.py, read without Python on the host.) Each probe parses its command's output here (JSON where the tool has it), so
 the roles decide on data and never parse host output in Jinja.
 
 Pure logic: standard library only, no AnsibleModule, Python 3.8 syntax. ``run(argv)`` returns
@@ -17,7 +17,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import glob
-import json
 import pwd
 
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import parse_daemon
@@ -78,38 +77,6 @@ def sync_daemons(run, which):
     return [daemon["state"] for daemon in parse_daemon(out)] if rc == 0 else []
 
 
-def _ip_json(run, which, argv):
-    ip = which("ip")
-    if ip is None:
-        return []
-    rc, out, _err = run([ip, "-j"] + argv)
-    if rc != 0 or not out.strip():
-        return []
-    return json.loads(out)
-
-
-def links(run, which):
-    """The names of the host's interfaces."""
-    # the address listing has every link too: one command with the addresses probe and
-    # the address parts (the drift module runs a repeated read once)
-    return [link["ifname"] for link in _ip_json(run, which, ["address", "show"])]
-
-
-def addresses(run, which):
-    """[{"ifname", "addresses": [local address, ...]}] of every interface."""
-    return [dict(ifname=link["ifname"],
-                 addresses=[entry["local"] for entry in link.get("addr_info", []) if "local" in entry])
-            for link in _ip_json(run, which, ["address", "show"])]
-
-
-def default_gateways(run, which):
-    """{"ipv4": [gateway...], "ipv6": [...]}: the main table's default routes."""
-    return dict((family, [route["gateway"] for route in
-                          _ip_json(run, which, [flag, "route", "show", "table", "main", "default"])
-                          if "gateway" in route])
-                for family, flag in (("ipv4", "-4"), ("ipv6", "-6")))
-
-
 def login_shells(names):
     """{user: login shell, or None when there is no such user}."""
     shells = {}
@@ -142,12 +109,6 @@ def probe(run, which, wanted):
         found["units"] = unit_states(run, which, wanted["units"])
     if wanted.get("sync_daemons"):
         found["sync_daemons"] = sync_daemons(run, which)
-    if wanted.get("links"):
-        found["links"] = links(run, which)
-    if wanted.get("addresses"):
-        found["addresses"] = addresses(run, which)
-    if wanted.get("default_gateways"):
-        found["default_gateways"] = default_gateways(run, which)
     if wanted.get("login_shells"):
         found["login_shells"] = login_shells(wanted["login_shells"])
     if wanted.get("keepalived_conf"):

@@ -78,18 +78,6 @@ options:
         description: Report the IPVS connection sync daemons running.
         type: bool
         default: false
-      links:
-        description: Report the names of the interfaces.
-        type: bool
-        default: false
-      addresses:
-        description: Report each interface's addresses.
-        type: bool
-        default: false
-      default_gateways:
-        description: Report the gateways of the main table's default routes, per family.
-        type: bool
-        default: false
       login_shells:
         description: Users whose login shell to report (V(null) for a user that does not exist).
         type: list
@@ -153,8 +141,7 @@ probes:
   description:
     - The probes asked for, as data - C(missing_packages) (list), C(units) (per unit
       C(active) and C(enabled), the C(ActiveState) and C(UnitFileState) systemd reports),
-      C(sync_daemons) (the states running, C(master) / C(backup)), C(links) (names),
-      C(addresses) (C(ifname), C(addresses)), C(default_gateways) (C(ipv4), C(ipv6)),
+      C(sync_daemons) (the states running, C(master) / C(backup)),
       C(login_shells) (user -> shell or V(null)), C(keepalived_conf) (C(exists), C(ours),
       C(virtual_servers)).
   returned: always
@@ -181,9 +168,6 @@ def main():
                 packages=dict(type="list", elements="str"),
                 units=dict(type="list", elements="str"),
                 sync_daemons=dict(type="bool", default=False),
-                links=dict(type="bool", default=False),
-                addresses=dict(type="bool", default=False),
-                default_gateways=dict(type="bool", default=False),
                 login_shells=dict(type="list", elements="str"),
                 keepalived_conf=dict(type="dict", options=dict(
                     path=dict(type="path", required=True),
