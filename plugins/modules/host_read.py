@@ -17,7 +17,7 @@ description:
     (no Python starts there), made of fixed read-only commands in the C locale -
     C(cat /etc/os-release), C(ip -j address show), C(ip -j route show table main default) for
     IPv4 and IPv6 - and parses their output on the controller.
-  - The roles read a host with it before they validate it: on a slow host a module costs
+  - The roles read a host with it before they validate it. On a slow host a module costs
     2-4 s, mostly Python starting, and M(ansible.builtin.setup) with the network facts more.
   - An action plugin; this file holds its documentation.
 author:
