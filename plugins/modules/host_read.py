@@ -53,7 +53,7 @@ os_release:
   type: dict
   sample: {id: debian, version_id: "12"}
 addresses:
-  description: Every interface with its addresses, as the M(lvs.cluster.drift) probe C(addresses).
+  description: Every interface with its local addresses (the same read as RV(interfaces), by interface name).
   returned: success
   type: list
   elements: dict
