@@ -108,6 +108,27 @@ def diff(changes, current):
             for entry in changes]
 
 
+# Where systemd reads units from (man 5 systemd.unit, the system unit search path).
+UNIT_DIRECTORIES = ("/etc/systemd/system/", "/run/systemd/system/", "/usr/local/lib/systemd/system/",
+                    "/usr/lib/systemd/system/", "/lib/systemd/system/")
+
+
+def touches_units(paths):
+    """Whether any of these paths is a unit, a drop-in or a link in a unit directory."""
+    return any(path.startswith(UNIT_DIRECTORIES) for path in paths)
+
+
+def daemon_reload(run, systemctl, result):
+    """systemd reads the unit files again. A failure is an ApplyError with the result so far:
+    the files are written (changed), and a later run finds them in place and does not
+    reload, so the message says to run it by hand."""
+    argv = [systemctl, "daemon-reload"]
+    rc, out, err = run(argv)
+    if rc != 0:
+        raise ApplyError("daemon_reload: %s failed (rc=%s): %s; the unit files are written, run it by hand"
+                         % (command_text(argv), rc, (err or out).strip()), dict(result, rc=rc, stderr=err))
+
+
 def apply(run, changes, result):
     """Stage every changed file beside its target, validate each staged copy, then rename
     them all into place (or remove the absent ones). A refused validation removes what was

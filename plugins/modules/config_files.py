@@ -56,6 +56,14 @@ options:
           - For example V([nft, -c, -f, "%s"]).
         type: list
         elements: str
+  daemon_reload:
+    description:
+      - After writing, run C(systemctl daemon-reload) when a changed path is in one of
+        systemd's unit directories (C(/etc/systemd/system/) and the others of
+        C(man 5 systemd.unit)): a unit, a drop-in or a link. Not when nothing there changed,
+        nor in check mode (RV(daemon_reloaded) then says whether a real run would).
+    type: bool
+    default: false
 attributes:
   check_mode:
     description:
@@ -84,6 +92,7 @@ EXAMPLES = r"""
         content: null
       - path: /etc/systemd/system/multi-user.target.wants/lvs-cluster-router-nftables.service
         link: /etc/systemd/system/lvs-cluster-router-nftables.service
+    daemon_reload: true   # systemd reads the changed unit files
   register: router_files
 """
 
@@ -94,6 +103,11 @@ changed_files:
   type: list
   elements: str
   sample: ["/etc/ipvsadm.rules"]
+daemon_reloaded:
+  description: Whether C(systemctl daemon-reload) ran (in check mode, would run) after the files were written.
+  returned: always
+  type: bool
+  sample: true
 validated:
   description: The validation commands that ran, on the staged copies (none in check mode).
   returned: success

@@ -16,7 +16,8 @@ SPEC = dict(
         type="list", elements="dict", required=True,
         options=dict(path=dict(type="path", required=True), content=dict(type="str"), link=dict(type="path"),
                      mode=dict(type="str", default="0644"),
-                     validate=dict(type="list", elements="str")))),
+                     validate=dict(type="list", elements="str"))),
+        daemon_reload=dict(type="bool", default=False)),
     supports_check_mode=True)
 
 
@@ -41,10 +42,17 @@ def run(module):
         current = dict((entry["path"], config_files.read(entry["path"])) for entry in entries)
         changes = config_files.plan(entries, current)
         result = dict(changed=bool(changes), changed_files=[entry["path"] for entry in changes])
+        result["daemon_reloaded"] = module.params["daemon_reload"] and config_files.touches_units(result["changed_files"])
         if module._diff:
             result["diff"] = config_files.diff(changes, current)
         if module.check_mode or not changes:
             return dict(result, validated=[])
-        return config_files.apply(command_runner(module), _programs_found(module, entries, changes), result)
+        # found before any file is written: a host without systemd fails with nothing changed
+        systemctl = result["daemon_reloaded"] and find_executable(module, "systemctl", context="daemon_reload=true")
+        run = command_runner(module)
+        result = config_files.apply(run, _programs_found(module, entries, changes), result)
+        if systemctl:
+            config_files.daemon_reload(run, systemctl, result)
+        return result
 
     return result_or_fail(module, work)

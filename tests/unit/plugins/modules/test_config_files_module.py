@@ -119,3 +119,71 @@ def test_links_enable_units_and_are_replaced_or_removed(tmp_path):
 def test_a_link_with_content_is_refused(tmp_path):
     result = run_module(config_files, {"files": [{"path": "/etc/x", "link": "/y", "content": "z"}]}, FakeRunner({}))
     assert result["failed"] and result["msg"].startswith("files[0].link='/y': a link has no content")
+
+
+def units(tmp_path, unit="[Unit]\nDescription=x\n"):
+    unit_dir = tmp_path / "systemd" / "system"
+    return {"files": [{"path": str(unit_dir / "x.service"), "content": unit},
+                      {"path": str(unit_dir / "multi-user.target.wants" / "x.service"), "link": str(unit_dir / "x.service")},
+                      {"path": str(tmp_path / "x.conf"), "content": "x\n"}],
+            "daemon_reload": True}
+
+
+@pytest.fixture
+def unit_directory(tmp_path, monkeypatch):
+    """systemd's unit directories, here: tmp_path/systemd/system/."""
+    from ansible_collections.lvs.cluster.plugins.module_utils import config_files as logic
+    monkeypatch.setattr(logic, "UNIT_DIRECTORIES", (str(tmp_path / "systemd" / "system") + "/",))
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_daemon_reload_runs_once_after_a_unit_changed_and_check_mode_predicts_it(tmp_path, unit_directory, check_mode):
+    runner = FakeRunner({"systemctl daemon-reload": (0, "", "")})
+    result = run_module(config_files, units(tmp_path), runner, check_mode=check_mode)
+    assert not result["failed"] and result["daemon_reloaded"] is True
+    assert runner.commands() == ([] if check_mode else ["systemctl daemon-reload"])
+    if not check_mode:
+        assert (tmp_path / "systemd" / "system" / "x.service").exists()
+
+
+def test_no_daemon_reload_when_only_other_files_changed_or_nothing(tmp_path, unit_directory):
+    run_module(config_files, units(tmp_path), FakeRunner({"systemctl daemon-reload": (0, "", "")}))
+    (tmp_path / "x.conf").write_text("changed by hand\n")
+    runner = FakeRunner({})
+    result = run_module(config_files, units(tmp_path), runner)
+    assert result["changed_files"] == [str(tmp_path / "x.conf")] and result["daemon_reloaded"] is False
+    again = run_module(config_files, units(tmp_path), runner)
+    assert not again["changed"] and again["daemon_reloaded"] is False and runner.calls == []
+
+
+def test_no_daemon_reload_unless_asked(tmp_path, unit_directory):
+    args = dict(units(tmp_path), daemon_reload=False)
+    result = run_module(config_files, args, FakeRunner({}))
+    assert result["changed"] and result["daemon_reloaded"] is False
+
+
+def test_a_failed_daemon_reload_says_the_files_are_written(tmp_path, unit_directory):
+    runner = FakeRunner({"systemctl daemon-reload": (1, "", "Failed to reload daemon: Access denied\n")})
+    result = run_module(config_files, units(tmp_path), runner)
+    assert result["failed"] and result["changed"] and result["rc"] == 1
+    assert result["msg"] == ("daemon_reload: systemctl daemon-reload failed (rc=1): Failed to reload daemon: "
+                             "Access denied; the unit files are written, run it by hand")
+    assert (tmp_path / "systemd" / "system" / "x.service").exists()
+
+
+def test_without_systemctl_nothing_is_written(tmp_path, unit_directory):
+    result = run_module(config_files, units(tmp_path), FakeRunner({}), missing=("systemctl",))
+    assert result["failed"] and result["msg"].startswith("daemon_reload=true: needs the executable 'systemctl'")
+    assert not (tmp_path / "systemd").exists() and not (tmp_path / "x.conf").exists()
+
+
+@pytest.mark.parametrize("path, unit", [
+    ("/etc/systemd/system/lvs-cluster-nft@.service", True),
+    ("/etc/systemd/system/multi-user.target.wants/lvs-cluster-nft@arp.service", True),
+    ("/lib/systemd/system/x.service", True),
+    ("/etc/lvs-cluster/nft/arp.nft", False),
+    ("/etc/systemd/network/10-x.network", False),
+])
+def test_touches_units(path, unit):
+    from ansible_collections.lvs.cluster.plugins.module_utils import config_files as logic
+    assert logic.touches_units([path]) is unit
