@@ -5,7 +5,7 @@ host) run in the same repeat; wall clock, module calls per host, the ratios.
 
     python3 bench/site_bench.py [--example docs/examples/nat] [--repeat 2]
 
-Each repeat: `lab down` + `lab up` (fresh guests: nothing of the collection's on them),
+Each repeat: `lab reset` (fresh guests: nothing of the collection's on them),
 the ping playbook, site.yml (first converge), site.yml again (no-op: must report
 changed=0), the ping playbook again. Needs root and the venv (make setup); uses the lab
 instance of LVS_LAB_INSTANCE / LVS_LAB_STATE.
@@ -47,8 +47,7 @@ def main(argv=None):
     ping = os.path.join(ROOT, "bench", "ping.yml")
     rows = []
     for number in range(args.repeat):
-        subprocess.run(LAB + ["down"], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(LAB + ["up"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(LAB + ["reset"], check=True, stdout=subprocess.DEVNULL)
         ping_before = site(args.example, ping)[0]
         first, calls_first, changed_first = site(args.example)
         noop, calls_noop, changed_noop = site(args.example)

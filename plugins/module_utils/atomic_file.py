@@ -92,6 +92,16 @@ def discard(temporary):
         os.unlink(temporary)
 
 
+def write_link(path, target, make_directory=False):
+    """Replace path by a symbolic link to target, atomically (stage, then commit)."""
+    temporary = stage(path, link=target, make_directory=make_directory)
+    try:
+        commit(temporary, path)
+    except BaseException:
+        discard(temporary)
+        raise
+
+
 def write(path, content, mode=0o644, make_directory=False):
     """Replace path by content with mode, atomically (stage, then commit); on a failure
     path is as it was and no temporary is left."""

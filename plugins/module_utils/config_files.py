@@ -113,9 +113,14 @@ UNIT_DIRECTORIES = ("/etc/systemd/system/", "/run/systemd/system/", "/usr/local/
                     "/usr/lib/systemd/system/", "/lib/systemd/system/")
 
 
-def touches_units(paths):
-    """Whether any of these paths is a unit, a drop-in or a link in a unit directory."""
-    return any(path.startswith(UNIT_DIRECTORIES) for path in paths)
+def reload_needed(changes, current):
+    """Whether systemd must be told (daemon-reload) about these changes: a unit, drop-in or
+    link in a unit directory that was there before was changed or removed. systemd reads a
+    new unit file when it first needs it, and a new link in a .wants directory at the next
+    boot (as `systemctl enable` makes it, without the manager reload that costs seconds on a
+    slow host); one it may have loaded already it reads again only when told."""
+    return any(entry["path"].startswith(UNIT_DIRECTORIES) and current[entry["path"]][0] is not None
+               for entry in changes)
 
 
 def daemon_reload(run, systemctl, result):

@@ -184,6 +184,17 @@ class Files(object):
     def exists(self, path):
         return os.path.lexists(self.path(path))
 
+    def link_target(self, path):
+        """Where the symbolic link path points (None when it is no link)."""
+        try:
+            return os.readlink(self.path(path))
+        except (IOError, OSError):
+            return None
+
+    def link(self, path, target):
+        """path made a symbolic link to target, atomically."""
+        atomic_file.write_link(self.path(path), target, make_directory=True)
+
     def write(self, path, text):
         """Atomically (a reader, or a boot, sees the old or the new file, never half)."""
         atomic_file.write(self.path(path), text, 0o644, make_directory=True)
@@ -257,15 +268,20 @@ def converge(run, which, files, interface, addresses, purge=True, up=False, boot
         unit = unit_instance(interface)
         unit_path = os.path.join(UNIT_DIR, UNIT_NAME)
         wants = os.path.join(WANTS_DIR, unit)
-        systemctl = which("systemctl")
         if record_text:
-            if files.read(unit_path) != UNIT_TEXT:
+            installed = files.read(unit_path)
+            if installed != UNIT_TEXT:
                 file_steps.append(("write", unit_path, UNIT_TEXT))
-                steps.append([systemctl, "daemon-reload"])
-            if not files.exists(wants):
-                steps.append([systemctl, "enable", unit])
+                # systemd reads a new unit file when it first needs it; one it may have
+                # loaded already (an older text) it reads again only when told
+                if installed:
+                    steps.append([which("systemctl"), "daemon-reload"])
+            # enabled as `systemctl enable` does it, without the manager reload that costs
+            # seconds on a slow host: the instance's link in multi-user.target.wants
+            if files.link_target(wants) != unit_path:
+                file_steps.append(("link", wants, unit_path))
         elif files.exists(wants):
-            steps.append([systemctl, "disable", unit])
+            file_steps.append(("remove", wants, None))
 
     collection_before = sorted((key for key in set(recorded) | set(wanted_keys) if key in present),
                                key=lambda k: (address_sort_key(k[0]), k[1]))
@@ -307,6 +323,8 @@ def converge(run, which, files, interface, addresses, purge=True, up=False, boot
         try:
             if action == "write":
                 files.write(path, text)
+            elif action == "link":
+                files.link(path, text)
             else:
                 files.remove(path)
         except (IOError, OSError) as error:

@@ -58,10 +58,13 @@ options:
         elements: str
   daemon_reload:
     description:
-      - After writing, run C(systemctl daemon-reload) when a changed path is in one of
-        systemd's unit directories (C(/etc/systemd/system/) and the others of
-        C(man 5 systemd.unit)): a unit, a drop-in or a link. Not when nothing there changed,
-        nor in check mode (RV(daemon_reloaded) then says whether a real run would).
+      - After writing, run C(systemctl daemon-reload) when a file that was there before in one
+        of systemd's unit directories (C(/etc/systemd/system/) and the others of
+        C(man 5 systemd.unit)) changed or was removed (a unit, a drop-in or a link systemd may
+        have loaded). A new unit file needs none (systemd reads it when it first needs it), nor
+        a new link in a C(.wants) directory (read at the next boot, as C(systemctl enable)
+        makes it, without the reload that costs seconds on a slow host). Not in check mode
+        (RV(daemon_reloaded) then says whether a real run would).
     type: bool
     default: false
 attributes:

@@ -26,6 +26,10 @@ description:
     C(lvs-cluster-addresses@.service) (installed by the module, enabled once per interface
     as C(lvs-cluster-addresses@<interface>.service)) runs it at boot, after the
     distribution's network set-up; IPv6 addresses are added with C(nodad).
+  - The unit is enabled as C(systemctl enable) does it, by its link in
+    C(multi-user.target.wants), without the manager reload C(systemctl enable) makes (seconds
+    on a slow host); systemd reads the links at boot. C(systemctl daemon-reload) runs only
+    when an older text of the unit, which systemd may have loaded, is replaced.
   - Commands run in the C locale, as argument lists, never through a shell.
 author:
   - lvs.cluster maintainers (@lvs-cluster)
@@ -160,9 +164,9 @@ commands:
   returned: always
   type: list
   elements: str
-  sample: ["ip address replace 192.0.2.10/32 dev lo", "systemctl enable lvs-cluster-addresses@lo.service"]
+  sample: ["ip address replace 192.0.2.10/32 dev lo"]
 files:
-  description: The files written or removed (check mode, that would be), the record and the boot unit.
+  description: The files written or removed (check mode, that would be), the record, the boot unit and its link.
   returned: always
   type: list
   elements: str

@@ -42,7 +42,7 @@ def run(module):
         current = dict((entry["path"], config_files.read(entry["path"])) for entry in entries)
         changes = config_files.plan(entries, current)
         result = dict(changed=bool(changes), changed_files=[entry["path"] for entry in changes])
-        result["daemon_reloaded"] = module.params["daemon_reload"] and config_files.touches_units(result["changed_files"])
+        result["daemon_reloaded"] = module.params["daemon_reload"] and config_files.reload_needed(changes, current)
         if module._diff:
             result["diff"] = config_files.diff(changes, current)
         if module.check_mode or not changes:

@@ -3,6 +3,7 @@ reads, what it plans, the record file it keeps (which is also the boot script), 
 never removes an address it did not record."""
 
 import json
+import os
 
 import pytest
 
@@ -88,13 +89,13 @@ def test_add_record_and_enable(tmp_path):
     assert result["commands"] == [
         "ip address replace 192.0.2.10/32 dev lo",
         "ip address replace 2001:db8:2::10/128 dev lo nodad",
-        "systemctl daemon-reload",
-        "systemctl enable lvs-cluster-addresses@lo.service",
     ]
     assert target.changes() == result["commands"]
     assert result["addresses"] == ["192.0.2.10/32", "2001:db8:2::10/128"]
-    assert result["files"] == [RECORD, UNIT]
+    assert result["files"] == [RECORD, UNIT, WANTS]
     assert result["unit"] == "lvs-cluster-addresses@lo.service"
+    # enabled as systemctl enable does it, without its manager reload: a new unit needs none
+    assert os.readlink(str(tmp_path / WANTS.lstrip("/"))) == UNIT
     record = (tmp_path / RECORD.lstrip("/")).read_text()
     # the record is the boot script: ip -batch lines, comments ignored by ip
     assert [line for line in record.splitlines() if not line.startswith("#")] == [
@@ -110,7 +111,7 @@ def converged(tmp_path, addresses=("192.0.2.10", "2001:db8:2::10"), interface="l
     files = ipa.Files(str(tmp_path))
     files.write("/etc/lvs-cluster/addresses/" + interface, ipa.render_record(interface, keys, up))
     files.write(UNIT, ipa.UNIT_TEXT)
-    files.write("/etc/systemd/system/multi-user.target.wants/lvs-cluster-addresses@%s.service" % interface, "")
+    files.link("/etc/systemd/system/multi-user.target.wants/lvs-cluster-addresses@%s.service" % interface, UNIT)
     return files
 
 
@@ -146,9 +147,8 @@ def test_nothing_served_removes_all_and_disables_the_unit(tmp_path):
     files = converged(tmp_path)
     target = Target({"lo": "lo with VIPs"})
     result = converge(tmp_path, target, [])
-    assert result["commands"] == ["ip address del 192.0.2.10/32 dev lo", "ip address del 2001:db8:2::10/128 dev lo",
-                                  "systemctl disable lvs-cluster-addresses@lo.service"]
-    assert result["files"] == [RECORD] and not files.exists(RECORD)
+    assert result["commands"] == ["ip address del 192.0.2.10/32 dev lo", "ip address del 2001:db8:2::10/128 dev lo"]
+    assert result["files"] == [RECORD, WANTS] and not files.exists(RECORD) and not files.exists(WANTS)
     assert result["unit"] is None and result["addresses"] == []
 
 
@@ -159,10 +159,9 @@ def test_hand_over_forgets_the_address_and_leaves_it_on_the_interface(tmp_path, 
     target = Target({"lo": "lo with VIPs"})
     result = converge(tmp_path, target, [], hand_over=["192.0.2.10", "198.51.100.1/24"], check_mode=check_mode)
     # the handed-over one stays; the other recorded one, not handed over, is removed
-    assert result["commands"] == ["ip address del 2001:db8:2::10/128 dev lo",
-                                  "systemctl disable lvs-cluster-addresses@lo.service"]
+    assert result["commands"] == ["ip address del 2001:db8:2::10/128 dev lo"]
     assert result["handed_over"] == ["192.0.2.10/32"]   # 198.51.100.1 was never recorded here
-    assert result["changed"] and result["files"] == [RECORD] and result["addresses"] == []
+    assert result["changed"] and result["files"] == [RECORD, WANTS] and result["addresses"] == []
     assert files.exists(RECORD) == check_mode
     assert target.changes() == ([] if check_mode else result["commands"])
 
@@ -197,7 +196,8 @@ def test_a_listed_address_already_there_is_adopted(tmp_path):
 def test_check_mode_changes_nothing(tmp_path):
     target = Target({"lo": "lo"})
     result = converge(tmp_path, target, ["192.0.2.10"], check_mode=True)
-    assert result["changed"] and len(result["commands"]) == 3
+    assert result["changed"] and result["commands"] == ["ip address replace 192.0.2.10/32 dev lo"]
+    assert result["files"] == [RECORD, UNIT, WANTS]
     assert target.changes() == [] and list(tmp_path.iterdir()) == []
 
 
@@ -220,7 +220,7 @@ def test_missing_interface(tmp_path):
     # nothing to put there: the record of a vanished interface is dropped, no error
     converged(tmp_path, addresses=["192.0.2.30"], interface="tunl0")
     result = converge(tmp_path, target, [], interface="tunl0")
-    assert result["commands"] == ["systemctl disable lvs-cluster-addresses@tunl0.service"]
+    assert result["commands"] == []
     assert result["addresses"] == [] and not result["before"]["exists"]
     assert not ipa.Files(str(tmp_path)).exists("/etc/lvs-cluster/addresses/tunl0")
 
@@ -306,9 +306,9 @@ def test_an_interface_no_longer_named_loses_the_collections_addresses(tmp_path, 
     target = Target({"lo": "lo with VIPs", "tunl0": "tunl0 up"})
     result = with_others(tmp_path, target, [], check_mode)
     assert result["changed"] and result["others"] == ["tunl0"]
-    assert result["commands"] == ["ip address del 192.0.2.30/32 dev tunl0",
-                                  "systemctl disable lvs-cluster-addresses@tunl0.service"]
-    assert result["files"] == ["/etc/lvs-cluster/addresses/tunl0"]
+    assert result["commands"] == ["ip address del 192.0.2.30/32 dev tunl0"]
+    assert result["files"] == ["/etc/lvs-cluster/addresses/tunl0",
+                               "/etc/systemd/system/multi-user.target.wants/lvs-cluster-addresses@tunl0.service"]
     assert "address replace 192.0.2.30/32 dev tunl0" in result["diff"]["before"]
     assert target.changes() == ([] if check_mode else result["commands"])
     assert files.exists("/etc/lvs-cluster/addresses/tunl0") == check_mode
@@ -331,5 +331,18 @@ def test_a_vanished_other_interface_only_loses_its_record(tmp_path):
     files = converged(tmp_path, addresses=["192.0.2.30"], interface="tunl0")
     target = Target({"lo": "lo with VIPs", "tunl0": None})
     result = with_others(tmp_path, target, [])
-    assert result["others"] == ["tunl0"] and result["commands"] == ["systemctl disable lvs-cluster-addresses@tunl0.service"]
+    assert result["others"] == ["tunl0"] and result["commands"] == []
     assert not files.exists("/etc/lvs-cluster/addresses/tunl0")
+
+
+def test_an_older_unit_text_is_replaced_and_systemd_told(tmp_path):
+    """systemd may have loaded the old text (the unit ran at boot): it reads the new one only
+    after daemon-reload. A link that points elsewhere is made the instance's again."""
+    files = converged(tmp_path)
+    files.write(UNIT, ipa.UNIT_TEXT.replace("After=network.target", "After=network-online.target"))
+    files.link(WANTS, "/lib/systemd/system/lvs-cluster-addresses@.service")
+    target = Target({"lo": "lo with VIPs"})
+    result = converge(tmp_path, target, ["192.0.2.10", "2001:db8:2::10"])
+    assert result["commands"] == ["systemctl daemon-reload"] and target.changes() == ["systemctl daemon-reload"]
+    assert result["files"] == [UNIT, WANTS]
+    assert files.read(UNIT) == ipa.UNIT_TEXT and os.readlink(str(tmp_path / WANTS.lstrip("/"))) == UNIT

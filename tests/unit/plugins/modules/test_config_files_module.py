@@ -136,18 +136,36 @@ def unit_directory(tmp_path, monkeypatch):
     monkeypatch.setattr(logic, "UNIT_DIRECTORIES", (str(tmp_path / "systemd" / "system") + "/",))
 
 
+def test_new_units_and_links_need_no_daemon_reload(tmp_path, unit_directory):
+    runner = FakeRunner({})
+    result = run_module(config_files, units(tmp_path), runner)
+    assert result["changed"] and result["daemon_reloaded"] is False and runner.calls == []
+    assert os.readlink(str(tmp_path / "systemd" / "system" / "multi-user.target.wants" / "x.service")) == str(
+        tmp_path / "systemd" / "system" / "x.service")
+
+
 @pytest.mark.parametrize("check_mode", [True, False])
 def test_daemon_reload_runs_once_after_a_unit_changed_and_check_mode_predicts_it(tmp_path, unit_directory, check_mode):
+    run_module(config_files, units(tmp_path), FakeRunner({}))
     runner = FakeRunner({"systemctl daemon-reload": (0, "", "")})
-    result = run_module(config_files, units(tmp_path), runner, check_mode=check_mode)
+    result = run_module(config_files, units(tmp_path, unit="[Unit]\nDescription=y\n"), runner, check_mode=check_mode)
     assert not result["failed"] and result["daemon_reloaded"] is True
     assert runner.commands() == ([] if check_mode else ["systemctl daemon-reload"])
-    if not check_mode:
-        assert (tmp_path / "systemd" / "system" / "x.service").exists()
+    assert (tmp_path / "systemd" / "system" / "x.service").read_text().endswith("=" + ("x" if check_mode else "y") + "\n")
+
+
+def test_a_removed_unit_is_a_daemon_reload(tmp_path, unit_directory):
+    run_module(config_files, units(tmp_path), FakeRunner({}))
+    args = units(tmp_path)
+    args["files"][0]["content"] = None
+    del args["files"][1]
+    runner = FakeRunner({"systemctl daemon-reload": (0, "", "")})
+    result = run_module(config_files, args, runner)
+    assert result["daemon_reloaded"] is True and runner.commands() == ["systemctl daemon-reload"]
 
 
 def test_no_daemon_reload_when_only_other_files_changed_or_nothing(tmp_path, unit_directory):
-    run_module(config_files, units(tmp_path), FakeRunner({"systemctl daemon-reload": (0, "", "")}))
+    run_module(config_files, units(tmp_path), FakeRunner({}))
     (tmp_path / "x.conf").write_text("changed by hand\n")
     runner = FakeRunner({})
     result = run_module(config_files, units(tmp_path), runner)
@@ -157,33 +175,25 @@ def test_no_daemon_reload_when_only_other_files_changed_or_nothing(tmp_path, uni
 
 
 def test_no_daemon_reload_unless_asked(tmp_path, unit_directory):
-    args = dict(units(tmp_path), daemon_reload=False)
+    run_module(config_files, units(tmp_path), FakeRunner({}))
+    args = dict(units(tmp_path, unit="[Unit]\nDescription=y\n"), daemon_reload=False)
     result = run_module(config_files, args, FakeRunner({}))
     assert result["changed"] and result["daemon_reloaded"] is False
 
 
 def test_a_failed_daemon_reload_says_the_files_are_written(tmp_path, unit_directory):
+    run_module(config_files, units(tmp_path), FakeRunner({}))
     runner = FakeRunner({"systemctl daemon-reload": (1, "", "Failed to reload daemon: Access denied\n")})
-    result = run_module(config_files, units(tmp_path), runner)
+    result = run_module(config_files, units(tmp_path, unit="[Unit]\nDescription=y\n"), runner)
     assert result["failed"] and result["changed"] and result["rc"] == 1
     assert result["msg"] == ("daemon_reload: systemctl daemon-reload failed (rc=1): Failed to reload daemon: "
                              "Access denied; the unit files are written, run it by hand")
-    assert (tmp_path / "systemd" / "system" / "x.service").exists()
+    assert (tmp_path / "systemd" / "system" / "x.service").read_text().endswith("=y\n")
 
 
 def test_without_systemctl_nothing_is_written(tmp_path, unit_directory):
-    result = run_module(config_files, units(tmp_path), FakeRunner({}), missing=("systemctl",))
+    run_module(config_files, units(tmp_path), FakeRunner({}))
+    result = run_module(config_files, units(tmp_path, unit="[Unit]\nDescription=y\n"), FakeRunner({}),
+                        missing=("systemctl",))
     assert result["failed"] and result["msg"].startswith("daemon_reload=true: needs the executable 'systemctl'")
-    assert not (tmp_path / "systemd").exists() and not (tmp_path / "x.conf").exists()
-
-
-@pytest.mark.parametrize("path, unit", [
-    ("/etc/systemd/system/lvs-cluster-nft@.service", True),
-    ("/etc/systemd/system/multi-user.target.wants/lvs-cluster-nft@arp.service", True),
-    ("/lib/systemd/system/x.service", True),
-    ("/etc/lvs-cluster/nft/arp.nft", False),
-    ("/etc/systemd/network/10-x.network", False),
-])
-def test_touches_units(path, unit):
-    from ansible_collections.lvs.cluster.plugins.module_utils import config_files as logic
-    assert logic.touches_units([path]) is unit
+    assert (tmp_path / "systemd" / "system" / "x.service").read_text().endswith("=x\n")

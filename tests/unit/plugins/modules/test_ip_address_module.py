@@ -19,9 +19,7 @@ def root(tmp_path, monkeypatch):
 
 def runner(title="lo", **more):
     answers = {SHOW: (0, section("listings.txt", title, IP_ADDRESS), ""),
-               "ip address replace 192.0.2.10/32 dev lo": (0, "", ""),
-               "systemctl daemon-reload": (0, "", ""),
-               "systemctl enable lvs-cluster-addresses@lo.service": (0, "", "")}
+               "ip address replace 192.0.2.10/32 dev lo": (0, "", "")}
     answers.update(more)
     return FakeRunner(answers)
 
@@ -33,8 +31,7 @@ def test_add(root, check_mode, diff):
     result = run_module(ip_address, {"interface": "lo", "addresses": ["192.0.2.10"]}, fake,
                         check_mode=check_mode, diff=diff)
     assert not result["failed"] and result["changed"]
-    assert result["commands"] == ["ip address replace 192.0.2.10/32 dev lo", "systemctl daemon-reload",
-                                  "systemctl enable lvs-cluster-addresses@lo.service"]
+    assert result["commands"] == ["ip address replace 192.0.2.10/32 dev lo"]
     assert fake.commands()[1:] == ([] if check_mode else result["commands"])
     assert (root / "etc/lvs-cluster/addresses/lo").exists() != check_mode
     assert ("diff" in result) == diff
