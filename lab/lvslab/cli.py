@@ -24,6 +24,8 @@ def main(argv=None):
     commands.add_parser("up", help="build the kernel and base tree if needed, boot the lab "
                                    "(idempotent)")
     commands.add_parser("down", help="stop every guest, remove namespaces and mounts")
+    commands.add_parser("reset", help="every guest booted fresh from the base tree (their "
+                        "disks thrown away), the namespaces kept")
     status = commands.add_parser("status", help="what runs; exit 0 only when the whole lab is up")
     status.add_argument("--quiet", action="store_true", help="only the exit status")
     commands.add_parser("kernel", help="build the lab's UML kernel if needed; print its path")
@@ -68,6 +70,8 @@ def main(argv=None):
             lifecycle.up()
         elif args.command == "down":
             lifecycle.down()
+        elif args.command == "reset":
+            lifecycle.reset()
         elif args.command == "status":
             if not args.quiet:
                 print(lifecycle.status())
