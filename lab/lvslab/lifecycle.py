@@ -268,6 +268,27 @@ def reboot(victims):
         raise RuntimeError("no clean shutdown of " + ", ".join(unclean))
 
 
+def _kill(guest, pid):
+    """The guest's kernel killed at once (pid: its process group, None when it does not
+    run), its SSH master closed, its overlay unmounted, its taps deleted."""
+    remote.close_master(guest.name)
+    if pid is not None:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        guests.wait_reaped(pid)
+    guests.unmount_overlay(guest)
+    if network.netns_exists(topo.HUB_NETNS):
+        network.delete_taps(guest)
+
+
+def _forget_guests():
+    """The guests' disks (overlay upper directories) and Ansible's SSH sockets to them."""
+    shutil.rmtree(os.path.join(STATE, "guests"), ignore_errors=True)
+    shutil.rmtree(ANSIBLE_CONTROL_DIR, ignore_errors=True)
+
+
 def power_cut(victims):
     """What a power cut does to a host: the guest's kernel dies at once, no shutdown runs.
     The disks are synced first (best effort), as a journalling disk would have them; `up`
@@ -282,14 +303,7 @@ def power_cut(victims):
                 remote.ssh(guest.name, "sync", check=False, timeout=10)
             except CommandError as exc:
                 say(f"{guest.name}: no sync before the power cut ({exc})")
-        remote.close_master(guest.name)
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        guests.wait_reaped(pid)
-        guests.unmount_overlay(guest)
-        network.delete_taps(guest)
+        _kill(guest, pid)
         say(f"{guest.name}: power cut")
 
 
@@ -299,19 +313,8 @@ def reset():
     disks are thrown away, so no shutdown runs), their overlays removed, then `up`."""
     _check_owner()
     for guest in topo.GUESTS:
-        pid = guests.running_pid(guest)
-        remote.close_master(guest.name)
-        if pid is not None:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            guests.wait_reaped(pid)
-        guests.unmount_overlay(guest)
-        if network.netns_exists(topo.HUB_NETNS):
-            network.delete_taps(guest)
-    shutil.rmtree(os.path.join(STATE, "guests"), ignore_errors=True)
-    shutil.rmtree(ANSIBLE_CONTROL_DIR, ignore_errors=True)
+        _kill(guest, guests.running_pid(guest))
+    _forget_guests()
     up()
 
 
@@ -324,8 +327,7 @@ def down():
         except (CommandError, RuntimeError, OSError) as exc:
             say(f"{guest.name}: {exc}")
     _remove_namespaces()
-    shutil.rmtree(os.path.join(STATE, "guests"), ignore_errors=True)
-    shutil.rmtree(ANSIBLE_CONTROL_DIR, ignore_errors=True)
+    _forget_guests()
     for path in (INVENTORY, OWNER_FILE):
         _remove_file(path)
     leftovers = leftovers_report()

@@ -92,20 +92,11 @@ def discard(temporary):
         os.unlink(temporary)
 
 
-def write_link(path, target, make_directory=False):
-    """Replace path by a symbolic link to target, atomically (stage, then commit)."""
-    temporary = stage(path, link=target, make_directory=make_directory)
-    try:
-        commit(temporary, path)
-    except BaseException:
-        discard(temporary)
-        raise
-
-
-def write(path, content, mode=0o644, make_directory=False):
-    """Replace path by content with mode, atomically (stage, then commit); on a failure
-    path is as it was and no temporary is left."""
-    temporary = stage(path, content, mode, make_directory=make_directory)
+def write(path, content, mode=0o644, make_directory=False, link=None):
+    """Replace path by content with mode (or, with link, by a symbolic link to link),
+    atomically (stage, then commit); on a failure path is as it was and no temporary is
+    left."""
+    temporary = stage(path, content, mode, link=link, make_directory=make_directory)
     try:
         commit(temporary, path)
     except BaseException:

@@ -193,7 +193,7 @@ class Files(object):
 
     def link(self, path, target):
         """path made a symbolic link to target, atomically."""
-        atomic_file.write_link(self.path(path), target, make_directory=True)
+        atomic_file.write(self.path(path), None, link=target, make_directory=True)
 
     def write(self, path, text):
         """Atomically (a reader, or a boot, sees the old or the new file, never half)."""

@@ -15,6 +15,8 @@ ip rule; ip -6 rule; ip route show table 32701 2>/dev/null; ip -6 route show tab
 sysctl -a 2>/dev/null | grep -E \
   -e '^net\.ipv4\.(ip_forward|vs\.(conntrack|expire_nodest_conn|expire_quiescent_template|sync_threshold|sync_refresh_period|sync_retries)) ' \
   -e '^net\.ipv4\.conf\.(all|lo|vec[0-9]|tunl0)\.(arp_|rp_filter)' || true
+# the units the collection enabled (their links; ip_address and the boot files make them)
+find /etc/systemd/system -path '*.wants/lvs-cluster*' -printf '%p -> %l\n' 2>/dev/null
 md5sum /etc/keepalived/keepalived.conf \
   /etc/ipvsadm.rules /etc/default/ipvsadm /etc/lvs-cluster/* /etc/lvs-cluster/*/* /etc/sysctl.d/*lvs* /etc/modules-load.d/*lvs* 2>/dev/null || true
 } | LC_ALL=C sort
