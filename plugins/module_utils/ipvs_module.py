@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Glue shared by the IPVS modules: argument specs and the ipvsadm runner on AnsibleModule.
 
-Only the glue (this file, command.py, rules_module.py) and the modules know AnsibleModule;
-the logic is in validation, ipvs_model, ipvs_diff, ipvs_apply and ipvsadm.
+Only the glue (this file, ansible_module.py, command.py, rules_module.py) and the modules
+know AnsibleModule; the logic is in validation, ipvs_model, ipvs_diff, ipvs_apply and
+ipvsadm.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -181,8 +181,7 @@ diff:
   sample: {"before": "", "after": "-A INPUT -j LVS_CLUSTER_VIP_IN\n..."}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.lvs.cluster.plugins.module_utils.ansible_module import AnsibleModule
 from ansible_collections.lvs.cluster.plugins.module_utils.bodies import arptables_vip as body
 
 

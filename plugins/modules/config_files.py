@@ -135,8 +135,7 @@ diff:
   sample: [{"before_header": "/etc/ipvsadm.rules", "after_header": "/etc/ipvsadm.rules", "before": "", "after": "-A -t 192.0.2.10:80 -s wlc\n"}]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.lvs.cluster.plugins.module_utils.ansible_module import AnsibleModule
 from ansible_collections.lvs.cluster.plugins.module_utils.bodies import config_files as body
 
 

@@ -105,8 +105,7 @@ failed_part:
   sample: sysctls
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.lvs.cluster.plugins.module_utils.ansible_module import AnsibleModule
 from ansible_collections.lvs.cluster.plugins.module_utils.converge import converge
 from ansible_collections.lvs.cluster.plugins.module_utils.drift import BODIES
 

@@ -149,8 +149,7 @@ probes:
   sample: {"missing_packages": [], "units": {"keepalived": {"active": "active", "enabled": "enabled"}}}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.lvs.cluster.plugins.module_utils.ansible_module import AnsibleModule
 from ansible_collections.lvs.cluster.plugins.module_utils.drift import BODIES, drift
 
 

@@ -205,8 +205,7 @@ diff:
   sample: {"before": "", "after": "table inet lvs_cluster_fwmark {\n..."}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.lvs.cluster.plugins.module_utils.ansible_module import AnsibleModule
 from ansible_collections.lvs.cluster.plugins.module_utils.bodies import fwmark as body
 
 

@@ -217,8 +217,7 @@ diff:
   sample: {"before": "", "after": "address replace 192.0.2.10/32 dev lo\n"}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.lvs.cluster.plugins.module_utils.ansible_module import AnsibleModule
 from ansible_collections.lvs.cluster.plugins.module_utils.bodies import ip_address as body
 
 

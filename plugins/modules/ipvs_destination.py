@@ -200,8 +200,7 @@ stderr:
   sample: "Memory allocation problem"
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.lvs.cluster.plugins.module_utils.ansible_module import AnsibleModule
 from ansible_collections.lvs.cluster.plugins.module_utils.command import result_or_fail
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_apply import converge
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_diff import plan_destination

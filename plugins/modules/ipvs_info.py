@@ -94,8 +94,7 @@ ipvs:
       sample: [{state: master, mcast_interface: eth1, syncid: 5, maxlen: 1472, group: 224.0.0.81, port: 8848, ttl: 1}]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.lvs.cluster.plugins.module_utils.ansible_module import AnsibleModule
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_module import ipvsadm_backend
 from ansible_collections.lvs.cluster.plugins.module_utils.command import result_or_fail
 

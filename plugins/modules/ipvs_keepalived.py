@@ -264,8 +264,7 @@ diff:
   sample: {before: {services: []}, after: {services: [{protocol: tcp, vip: 192.0.2.10, port: 80}]}}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.lvs.cluster.plugins.module_utils.ansible_module import AnsibleModule
 from ansible_collections.lvs.cluster.plugins.module_utils.bodies import ipvs_keepalived as body
 
 

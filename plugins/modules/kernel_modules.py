@@ -94,8 +94,7 @@ diff:
   sample: {"before": "ip_vs\n", "after": "ip_vs\nip_vs_ftp\n"}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.lvs.cluster.plugins.module_utils.ansible_module import AnsibleModule
 from ansible_collections.lvs.cluster.plugins.module_utils.bodies import kernel_modules as body
 
 

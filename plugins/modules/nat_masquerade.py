@@ -142,8 +142,7 @@ diff:
   sample: {"before": "", "after": "table ip lvs_cluster_nat {\n..."}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.lvs.cluster.plugins.module_utils.ansible_module import AnsibleModule
 from ansible_collections.lvs.cluster.plugins.module_utils.bodies import nat_masquerade as body
 
 

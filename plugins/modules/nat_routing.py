@@ -94,8 +94,7 @@ diff:
   sample: {"before": "", "after": "priority 32700 table main suppress_prefixlength 0\n"}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.lvs.cluster.plugins.module_utils.ansible_module import AnsibleModule
 from ansible_collections.lvs.cluster.plugins.module_utils.bodies import nat_routing as body
 
 

@@ -101,8 +101,7 @@ diff:
   sample: {"before": "net.ipv4.ip_forward = 0\n", "after": "net.ipv4.ip_forward = 1\n"}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.lvs.cluster.plugins.module_utils.ansible_module import AnsibleModule
 from ansible_collections.lvs.cluster.plugins.module_utils.bodies import sysctls as body
 
 

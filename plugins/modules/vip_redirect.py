@@ -183,8 +183,7 @@ diff:
   sample: {"before": "", "after": "table inet lvs_cluster_redirect {\n..."}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.lvs.cluster.plugins.module_utils.ansible_module import AnsibleModule
 from ansible_collections.lvs.cluster.plugins.module_utils.bodies import vip_redirect as body
 
 

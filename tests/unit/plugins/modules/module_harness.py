@@ -10,6 +10,8 @@ import yaml
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.lvs.cluster.plugins.module_utils.ansible_module import AnsibleModule
+
 
 class FakeRunner:
     """Answers commands by program name (no path) and arguments.
@@ -71,7 +73,7 @@ def run_module(module, args, runner, check_mode=False, diff=False, missing=()):
     with patch_module_args(arguments), \
             mock.patch.object(basic.AnsibleModule, "exit_json", exit_json), \
             mock.patch.object(basic.AnsibleModule, "fail_json", fail_json), \
-            mock.patch.object(basic.AnsibleModule, "run_command", lambda _self, *a, **k: runner.run_command(*a, **k)), \
+            mock.patch.object(AnsibleModule, "run_command", lambda _self, *a, **k: runner.run_command(*a, **k)), \
             mock.patch.object(basic.AnsibleModule, "get_bin_path", get_bin_path):
         try:
             module.main()
