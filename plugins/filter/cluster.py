@@ -6,7 +6,9 @@ lvs_cluster | lvs.cluster.cluster_real_server(hostvars, inventory_hostname),
 lvs_cluster | lvs.cluster.cluster_keepalived_conf(hostvars, groups['lvs_routers'],
 inventory_hostname) (with keepalived_conf_for_test for `keepalived -t`) and
 lvs_cluster | lvs.cluster.cluster_router_interfaces(hostvars, groups['lvs_routers'],
-inventory_hostname).
+inventory_hostname), and for draining real servers
+lvs_cluster | lvs.cluster.cluster_drain(hostvars, names, tables) with
+tables | lvs.cluster.drain_open_connections(addresses).
 
 Each validates the whole description first (plugins/module_utils/cluster_model.py) and
 fails naming every bad variable and its value, one a line after "the cluster description
@@ -20,6 +22,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.lvs.cluster.plugins.module_utils.cluster_drain import drain_plan, open_connections
 from ansible_collections.lvs.cluster.plugins.module_utils.cluster_errors import ClusterError
 from ansible_collections.lvs.cluster.plugins.module_utils.cluster_host_checks import (
     check_router_interfaces,
@@ -31,6 +34,9 @@ from ansible_collections.lvs.cluster.plugins.module_utils.cluster_real_server_pr
 )
 from ansible_collections.lvs.cluster.plugins.module_utils.cluster_router_projection import (
     router_view,
+)
+from ansible_collections.lvs.cluster.plugins.module_utils.drain_markers import (
+    DEFAULT_DIRECTORY as DEFAULT_DRAIN_DIRECTORY,
 )
 from ansible_collections.lvs.cluster.plugins.module_utils.keepalived_conf import (
     DEFAULT_SCRIPT_USER,
@@ -122,7 +128,8 @@ def cluster_router(description, hostvars, routers=None):
 
 def cluster_keepalived_conf(description, hostvars, routers, host, secret=None,
                             script_user=DEFAULT_SCRIPT_USER,
-                            send_expect_helper=DEFAULT_SEND_EXPECT_HELPER):
+                            send_expect_helper=DEFAULT_SEND_EXPECT_HELPER,
+                            drain_directory=DEFAULT_DRAIN_DIRECTORY):
     """keepalived.conf of one router; first the host check its addresses need (every VIP
     and the NAT address in a subnet of the router: cluster_router_interfaces), so that a
     role renders the file and makes the check with one load of the description."""
@@ -131,7 +138,8 @@ def cluster_keepalived_conf(description, hostvars, routers, host, secret=None,
     try:
         return render_keepalived(cluster, host, _vrrp_addresses(cluster, hostvars, routers),
                                  secret=secret, script_user=script_user,
-                                 send_expect_helper=send_expect_helper)
+                                 send_expect_helper=send_expect_helper,
+                                 drain_directory=drain_directory)
     except ClusterError as error:       # never shows the secret: the message says (hidden)
         raise AnsibleFilterError("keepalived.conf of %s: %s" % (host, error))
 
@@ -166,9 +174,24 @@ def cluster_real_server(description, hostvars, host):
         raise AnsibleFilterError("%s: %s" % (host, error))
 
 
+def cluster_drain(description, hostvars, names, tables, minimum=1):
+    """What draining the named real servers does (module_utils/cluster_drain.py): their
+    addresses, the virtual services they are in on each router, and the refusals of a drain
+    that would leave fewer than minimum real servers in service."""
+    try:
+        return drain_plan(_load(description, hostvars), names, tables, minimum)
+    except ClusterError as error:
+        raise AnsibleFilterError(str(error))
+
+
+def drain_open_connections(tables, addresses):
+    return open_connections(tables, addresses)
+
+
 class FilterModule(object):
     def filters(self):
         return {"cluster_router": cluster_router, "cluster_real_server": cluster_real_server,
                 "cluster_keepalived_conf": cluster_keepalived_conf,
                 "keepalived_conf_for_test": keepalived_conf_for_test,
-                "cluster_router_interfaces": cluster_router_interfaces}
+                "cluster_router_interfaces": cluster_router_interfaces,
+                "cluster_drain": cluster_drain, "drain_open_connections": drain_open_connections}

@@ -158,6 +158,8 @@ _PROTOCOL = re.compile(r"^protocol = (.*)$")
 _INHIBIT = re.compile(r"^Inhibit on failure is (ON|OFF)$")
 _FLAG = re.compile(r"^(alive|quorum_state_up|RS set|reloaded) = (\d+)$")
 _RIP = re.compile(r"^RIP = (\S+), RPORT = (\d+), WEIGHT = (\d+) EFF WEIGHT = (-?\d+)$")
+# dump_track_file_monitor(), below "Tracked Files": the track_file's name and the weight
+_TRACKED_FILE = re.compile(r"^(\S+), weight -?\d+( reverse)?$")
 # FMT_RS: inet_sockaddrtotrio_r() always brackets the address, IPv4 too
 _SORRY = re.compile(r"^sorry server (\(duplicates rs\) )?= \[([^\]]+)\]:(tcp|udp|sctp|none|\?):(\d+)$")
 # dump_forwarding_method(); its GUE line leaves out the "default " prefix, so a forwarding
@@ -337,8 +339,12 @@ class _Parser(object):
             server["inhibit"] = _INHIBIT.match(line).group(1) == "ON"
         elif flag:
             server[flag.group(1)] = int(flag.group(2))
-        elif line in ("Tracked Files", "Tracked BFDs"):
-            self.fail("track files and BFD on real servers are not supported (the collection never writes them)")
+        elif line == "Tracked Files":
+            server["tracked_files"] = []    # the drain marker's FILE_CHECK (keepalived_conf.py)
+        elif "tracked_files" in server and _TRACKED_FILE.match(line):
+            server["tracked_files"].append(_TRACKED_FILE.match(line).group(1))
+        elif line == "Tracked BFDs":
+            self.fail("BFD on real servers is not supported (the collection never writes it)")
         elif not line.startswith(_RS_OTHER):
             self.fail("a real server line this module does not know (not keepalived 2.2.7's format?)")
 

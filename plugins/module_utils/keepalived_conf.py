@@ -15,7 +15,9 @@ One file, the same text for the same input (no dates, sorted where order is not 
   elect the master;
 - in ``ipvs_owner: keepalived`` mode, one virtual_server per IPVS service (a mark with
   VIPs of both families is two, as in the IPVS table) with its real servers and their
-  checks (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK).
+  checks (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK), and a FILE_CHECK on the real
+  server's drain marker (drain_markers.py: a drained real server's weight is 0, it stays
+  alive), each marker a ``track_file`` of its own.
 
 Syntax: keepalived 2.2.7 (Debian 12), keepalived.conf(5). Every string from the
 inventory is written in double quotes, and the model refuses what a quoted string cannot
@@ -45,6 +47,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils.cluster_errors import 
     Mistakes,
 )
 from ansible_collections.lvs.cluster.plugins.module_utils.cluster_ipvs import ipvs_entries
+from ansible_collections.lvs.cluster.plugins.module_utils import drain_markers
 from ansible_collections.lvs.cluster.plugins.module_utils.cluster_router_projection import (
     router_addresses,
 )
@@ -363,6 +366,18 @@ def _check(out, check, address, send_expect_helper):
     out.close()
 
 
+def _drain_track_files(out, cluster, directory):
+    """A track_file per real server address: its drain marker (keepalived watches the
+    directory, which must exist when it starts; a missing file reads as 0)."""
+    addresses = sorted(set(server.address for service in cluster.services
+                           for server in service.real_servers), key=address_sort_key)
+    for address in addresses:
+        out.line()
+        out.open("track_file %s" % drain_markers.track_file_name(address))
+        out.line("file %s" % _quote(drain_markers.marker_path(directory, address)))
+        out.close()
+
+
 def _virtual_servers(out, cluster, send_expect_helper):
     for service in cluster.services:
         for entry in ipvs_entries(service):
@@ -415,6 +430,11 @@ def _real_server(out, service, entry, server, send_expect_helper):
         out.line("uthreshold %d" % server.upper_threshold)
     if server.lower_threshold:
         out.line("lthreshold %d" % server.lower_threshold)
+    # drained (its marker holds 1): weight 0, alive, established connections continue
+    out.open("FILE_CHECK")
+    out.line("track_file %s" % drain_markers.track_file_name(server.address))
+    out.line("weight %d" % drain_markers.FILE_CHECK_WEIGHT)
+    out.close()
     check = server.health_check
     if check is not None:
         if check.on_failure == "quiesce":
@@ -426,25 +446,26 @@ def _real_server(out, service, entry, server, send_expect_helper):
 
 
 def render(cluster, router_host, addresses_of_hosts, secret=None, script_user=DEFAULT_SCRIPT_USER,
-           send_expect_helper=DEFAULT_SEND_EXPECT_HELPER):
+           send_expect_helper=DEFAULT_SEND_EXPECT_HELPER, drain_directory=drain_markers.DEFAULT_DIRECTORY):
     """keepalived.conf for router_host.
 
     addresses_of_hosts: {router host: {"public": address, "private": address}}, each
     router's own address on the public and private interface (from its facts); needed with
     unicast_peers (true: the peers are the other routers' addresses; a list: this router's
     own address is taken out of it). secret: the VRRPv2 password (router_vrrp_auth_secret),
-    only with version 2. Raises ClusterError naming what is wrong (every line longer than
-    keepalived reads)."""
+    only with version 2. drain_directory: where the drain markers are (drain_markers.py).
+    Raises ClusterError naming what is wrong (every line longer than keepalived reads)."""
     try:
         return _render(cluster, router_host, addresses_of_hosts, secret, script_user,
-                       send_expect_helper)
+                       send_expect_helper, drain_directory)
     except ClusterError:
         raise
     except ValidationError as error:    # the validation core's, of a value given here
         raise ClusterError(str(error))
 
 
-def _render(cluster, router_host, addresses_of_hosts, secret, script_user, send_expect_helper):
+def _render(cluster, router_host, addresses_of_hosts, secret, script_user, send_expect_helper,
+            drain_directory):
     if not cluster.uses_keepalived() or cluster.routers.vrrp is None:
         raise ClusterError("lvs_cluster.routers.vrrp=None: keepalived is not used by this "
                            "cluster (one router, ipvs_owner: static, no vrrp)")
@@ -457,12 +478,16 @@ def _render(cluster, router_host, addresses_of_hosts, secret, script_user, send_
     if not isinstance(send_expect_helper, str) or \
             not re.match(r"^/[A-Za-z0-9._+@/-]+\Z", send_expect_helper):
         fail("send_expect_helper", send_expect_helper, "must be a plain absolute path")
+    if not isinstance(drain_directory, str) or \
+            not re.match(r"^/[A-Za-z0-9._+@/-]+\Z", drain_directory):
+        fail("drain_directory", drain_directory, "must be a plain absolute path")
     secret = _checked_secret(secret, cluster.routers.vrrp.version)
     out = _Writer()
     out.line("# rendered by lvs.cluster from lvs_cluster (keepalived_conf.py): do not edit")
     _global_defs(out, cluster, router_host, script_user)
     _vrrp(out, cluster, router_host, addresses_of_hosts, secret)
     if cluster.routers.ipvs_owner == "keepalived":
+        _drain_track_files(out, cluster, drain_directory)
         _virtual_servers(out, cluster, send_expect_helper)
     return out.text()
 

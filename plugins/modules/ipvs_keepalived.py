@@ -171,6 +171,14 @@ options:
     description: Seconds to wait for each dump.
     type: int
     default: 10
+  drain_markers:
+    description:
+      - A directory of drain markers (as P(lvs.cluster.ipvs_service#module)'s O(lvs.cluster.ipvs_service#module:drain_markers)).
+      - A service keepalived does not know yet is written with the described weights, a
+        real server with a marker at weight 0 - what keepalived's C(FILE_CHECK) on the marker
+        gives it once it loads the service. Services keepalived knows keep keepalived's
+        weights.
+    type: path
 seealso:
   - module: lvs.cluster.ipvs_service
   - module: lvs.cluster.ipvs_info

@@ -193,6 +193,15 @@ options:
       destinations: *destinations
       purge: *purge
       state: *state
+  drain_markers:
+    description:
+      - A directory of drain markers (the router role's O(lvs.cluster.router#role:main:router_drain_directory),
+        written by C(playbooks/drain.yml)) - a file named after a real server's address
+        holding a non-zero number.
+      - A listed real server (O(destinations)) with a marker gets weight 0 - no new
+        connections, its established ones continue - whatever its O(destinations[].weight),
+        on every run until the marker is gone. A missing directory drains nothing.
+    type: path
 """
 
 EXAMPLES = r"""

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.lvs.cluster.plugins.module_utils import drain_markers
 from ansible_collections.lvs.cluster.plugins.module_utils.command import result_or_fail
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_keepalived import desired_services, heal
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_module import ipvsadm_backend, service_options
@@ -24,6 +25,7 @@ SPEC = dict(
         dump_file=dict(type="path", default=DEFAULT_DUMP_FILE),
         pid_file=dict(type="path", default=DEFAULT_PID_FILE),
         timeout=dict(type="int", default=10),
+        drain_markers=dict(type="path"),
     ),
     supports_check_mode=True,
 )
@@ -36,6 +38,10 @@ def run(module):
 def _heal(module):
     params = module.params
     desired = desired_services(params["services"])
+    if params["drain_markers"]:
+        # a service keepalived does not know yet gets the described weights, a drained real
+        # server's 0 (those it knows have keepalived's weight, its FILE_CHECK's included)
+        drain_markers.quiesce(desired, drain_markers.read(params["drain_markers"]))
     if params["timeout"] < 1:
         module.fail_json(msg="timeout=%r: must be at least 1 (seconds)" % params["timeout"], changed=False)
     request = DumpRequest(params["pid_file"], params["dump_file"], params["timeout"])

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.lvs.cluster.plugins.module_utils import drain_markers
 from ansible_collections.lvs.cluster.plugins.module_utils.command import result_or_fail
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_apply import converge
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_diff import plan_services
@@ -21,7 +22,8 @@ SINGLE = ("protocol", "vip", "port", "fwmark", "family", "scheduler", "scheduler
 
 def _spec():
     argument_spec = service_options()
-    argument_spec.update(services=dict(type="list", elements="dict", options=service_options()))
+    argument_spec.update(services=dict(type="list", elements="dict", options=service_options()),
+                         drain_markers=dict(type="path"))
     return dict(argument_spec=argument_spec, mutually_exclusive=[("services", name) for name in SINGLE],
                 supports_check_mode=True)
 
@@ -45,6 +47,8 @@ def _converge(module, list_form):
                    for index, entry in enumerate(params["services"])]
     else:
         desired = [desired_service(params)]
+    if params["drain_markers"]:
+        drain_markers.quiesce(desired, drain_markers.read(params["drain_markers"]))
     backend = ipvsadm_backend(module)
     live = backend.read_table()
     # the top-level purge is about services in the list form, about real servers otherwise

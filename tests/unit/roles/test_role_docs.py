@@ -76,4 +76,4 @@ def test_a_changed_default_is_a_mismatch():
                    router_sysctls=dict(defaults["router_sysctls"], **{"net.ipv4.vs.sync_retries": "3"}))
     assert {(entry, name) for entry, name, _spec, _value in default_mismatches("router", changed)} == {
         ("main", "router_save_table"), ("main", "router_hosts"), ("facts", "router_hosts"), ("validate", "router_hosts"),
-        ("main", "router_sysctls")}
+        ("drain", "router_hosts"), ("restore", "router_hosts"), ("main", "router_sysctls")}

@@ -52,7 +52,8 @@ def test_the_filters_are_registered():
     assert set(FilterModule().filters()) == {"cluster_router", "cluster_real_server",
                                              "cluster_keepalived_conf",
                                              "keepalived_conf_for_test",
-                                             "cluster_router_interfaces"}
+                                             "cluster_router_interfaces", "cluster_drain",
+                                             "drain_open_connections"}
 
 
 def router_facts(public, private, ipv6=None):

@@ -136,9 +136,21 @@ REFUSED = [
      "out of the kernel (alive = 0)"),
     ("a service listed twice", lambda t: t.replace("VS FWMARK = 80", "VS VIP = 192.0.2.10, VPORT = 80").replace(
         "protocol = none", "protocol = TCP"), "listed twice"),
-    ("track files", lambda t: _edit(t, "   reloaded = 0\n ------< Virtual server",
-                                    "   reloaded = 0\n   Tracked Files\n ------< Virtual server"), "not supported"),
+    ("tracked BFDs", lambda t: _edit(t, "   reloaded = 0\n ------< Virtual server",
+                                     "   reloaded = 0\n   Tracked BFDs\n ------< Virtual server"), "not supported"),
+    ("a tracked file's line outside Tracked Files",
+     lambda t: _edit(t, "   reloaded = 0\n ------< Virtual server",
+                     "   reloaded = 0\n     lvs_drain_198_51_100_21, weight -65535\n ------< Virtual server"),
+     "does not know"),
 ]
+
+
+def test_a_drain_markers_file_check_is_read():
+    # keepalived_conf.py gives every real server a FILE_CHECK on its drain marker
+    text = _edit(ALL_UP, "   reloaded = 0\n ------< Virtual server",
+                 "   reloaded = 0\n   Tracked Files\n     lvs_drain_198_51_100_21, weight -65535\n"
+                 " ------< Virtual server")
+    assert believed_table(parse(text)) == believed_table(parse(ALL_UP))
 
 
 @pytest.mark.parametrize("what, edit, words", REFUSED, ids=[case[0] for case in REFUSED])

@@ -102,6 +102,12 @@ def value(tree, keyword):
     return found[0]
 
 
+def drain_check(address):
+    """Every real server's FILE_CHECK on its drain marker (drain_markers.py)."""
+    return ("FILE_CHECK", [("track_file lvs_drain_%s" % address.replace(".", "_").replace(":", "_"), None),
+                           ("weight -65535", None)])
+
+
 def rendered(description=None, router="router1", hosts=None, routers=None, **options):
     cluster = load(HA if description is None else description, HOSTS if hosts is None else hosts,
                    ROUTERS if routers is None else routers)
@@ -357,7 +363,7 @@ def test_a_service_without_a_check_gets_a_tcp_connect_and_udp_none():
     assert len(blocks(web, "TCP_CHECK")) == 1
     dns = block(tree, "virtual_server 192.0.2.53 53")
     assert value(dns, "protocol") == "UDP"
-    assert block(dns, "real_server 198.51.100.22 53") == [("weight 1", None)]
+    assert block(dns, "real_server 198.51.100.22 53") == [("weight 1", None), drain_check("198.51.100.22")]
 
 
 def test_static_owner_renders_no_virtual_servers():
@@ -581,3 +587,21 @@ def test_more_vips_than_an_advert_carries_pass_keepalived_s_test(tmp_path):
     assert advertised == {"ipv4": 255, "ipv6": 76}
     outcome = keepalived_test(tmp_path, texts)
     assert outcome == {"ipv4": (0, ""), "ipv6": (0, "")}, outcome
+
+
+def test_each_real_server_address_is_one_tracked_drain_marker():
+    tree = parse(rendered())
+    tracked = [header for header, _body in tree if header.startswith("track_file ")]
+    assert len(tracked) == len(set(tracked)) > 0
+    assert block(tree, "track_file lvs_drain_198_51_100_21") == [
+        ('file "/var/lib/lvs-cluster/drain/198.51.100.21"', None)]
+    for service_header, service in tree:
+        for header, body in service or []:
+            if header.startswith("real_server "):
+                assert drain_check(header.split()[1]) in body, (service_header, header)
+
+
+def test_the_drain_directory_is_a_plain_absolute_path():
+    assert 'file "/srv/drain/198.51.100.21"' in rendered(drain_directory="/srv/drain")
+    with pytest.raises(ClusterError, match="drain_directory='drain': must be a plain absolute path"):
+        rendered(drain_directory="drain")

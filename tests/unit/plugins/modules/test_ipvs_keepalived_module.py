@@ -130,3 +130,17 @@ def test_kernel_refusal():
     assert result["applied"] == [] and result["stderr"] == "Memory allocation problem"
     assert result["msg"].startswith("ipvsadm -R refused part of the change")
     assert undocumented_keys(ipvs_keepalived, result) == set()
+
+
+def test_drain_markers_give_a_service_keepalived_does_not_know_weight_0(tmp_path):
+    # a new service (keepalived not reloaded yet) is written with the described weights, a
+    # drained real server's 0; the services keepalived knows keep keepalived's weights
+    (tmp_path / "198.51.100.22").write_text("1\n")
+    new = {"protocol": "tcp", "vip": "192.0.2.10", "port": 7, "scheduler": "rr", "purge": True,
+           "destinations": [{"address": "198.51.100.21", "method": "nat", "weight": 2},
+                            {"address": "198.51.100.22", "method": "nat", "weight": 2}]}
+    runner, host = ipvsadm(HEALTHY), FakeHost([keepalived_dump("check-all-up.txt")])
+    result = run(runner, host, {"services": SERVICES + [new], "drain_markers": str(tmp_path)}, check_mode=True)
+    assert result["commands"] == ["ipvsadm -A -t 192.0.2.10:7 -s rr",
+                                  "ipvsadm -a -t 192.0.2.10:7 -r 198.51.100.21:7 -m -w 2 -x 0 -y 0",
+                                  "ipvsadm -a -t 192.0.2.10:7 -r 198.51.100.22:7 -m -w 0 -x 0 -y 0"]

@@ -78,6 +78,28 @@ def test_service_purge_in_a_service_is_about_its_real_servers():
                                   "ipvsadm -d -t 192.0.2.10:80 -r 198.51.100.23:80"]
 
 
+def test_service_drain_markers_quiesce_the_marked_real_servers(tmp_path):
+    # rs2's marker holds 1, rs3's 0 (restored), a README is no marker
+    (tmp_path / "198.51.100.22").write_text("1\n")
+    (tmp_path / "198.51.100.23").write_text("0\n")
+    (tmp_path / "README").write_text("1\n")
+    runner = kernel()
+    dests = [{"address": "198.51.100.22", "weight": 5}, {"address": "198.51.100.23", "weight": 5}]
+    result = run_module(ipvs_service, dict(WEB, destinations=dests, drain_markers=str(tmp_path)),
+                        runner, check_mode=True)
+    assert result["commands"] == ["ipvsadm -e -t 192.0.2.10:80 -r 198.51.100.22:80 -g -w 0 -x 0 -y 0",
+                                  "ipvsadm -e -t 192.0.2.10:80 -r 198.51.100.23:80 -i -w 5 -x 0 -y 0 --tun-type ipip"]
+
+
+def test_service_a_missing_drain_directory_drains_nothing(tmp_path):
+    runner = kernel()
+    with_markers = run_module(ipvs_service, dict(WEB, destinations=[{"address": "198.51.100.22", "weight": 5}],
+                                                 drain_markers=str(tmp_path / "none")), runner, check_mode=True)
+    without = run_module(ipvs_service, dict(WEB, destinations=[{"address": "198.51.100.22", "weight": 5}]),
+                         kernel(), check_mode=True)
+    assert with_markers["commands"] == without["commands"] and with_markers["changed"]
+
+
 def test_service_bad_input_fails_before_reading():
     runner = kernel()
     result = run_module(ipvs_service, dict(WEB, vip="192.0.2.300"), runner)
