@@ -19,7 +19,8 @@ from ansible_collections.lvs.cluster.plugins.module_utils.status_report import e
 from ansible_collections.lvs.cluster.plugins.module_utils.validation import ValidationError
 
 # the real_server role's variables and their defaults (roles/real_server/defaults/main.yml)
-ARP_METHOD, ARP_METHOD_DEFAULT = "real_server_arp_method", "sysctl"
+ARP_METHOD = "real_server_arp_method"
+ARP_METHOD_DEFAULT = "sysctl"
 INTERFACE = "real_server_interface"
 
 

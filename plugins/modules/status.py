@@ -26,7 +26,7 @@ description:
     when the file holds C(1).
   - Each dump is taken only once keepalived has written a new file after the signal (a
     stale dump is never read). keepalived not running is reported, not a failure.
-  - On a real server (O(role=real_server)) - its addresses (where its VIPs are: C(lo),
+  - On a real server (O(role=real_server)) - its addresses (where its VIPs are, C(lo) or
     C(tunl0)), the ARP sysctls C(arp_ignore) and C(arp_announce) of every interface, and
     with O(arp_method=arptables) the VIPs that the collection's nftables table
     C(arp lvs_cluster_vip) drops ARP for.
