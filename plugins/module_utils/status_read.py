@@ -90,7 +90,7 @@ def parse_vrrp_json(text):
             "interface": data.get("ifp_ifname"),
             "virtual_router_id": data.get("vrid"),
             "priority": data.get("effective_priority", data.get("base_priority")),
-            "addresses": [str(vip).split(" ")[0] for vip in data.get("vips") or []],
+            "addresses": [str(vip).partition(" ")[0] for vip in data.get("vips") or []],
             "became_master": stats.get("become_master"),
             "released_master": stats.get("release_master"),
         })
@@ -102,7 +102,7 @@ def checker_view(text):
     real_servers: [{address, port, weight, alive}]}] (keepalived_checkers.parse)."""
     view = keepalived_checkers.parse(text)
     services = []
-    for key in sorted(view, key=lambda k: service_name(k)):
+    for key in sorted(view, key=service_name):
         server = view[key]
         services.append({
             "service": service_name(key),

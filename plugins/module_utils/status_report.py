@@ -213,7 +213,7 @@ def _service_reports(want, read, active, flags):
         live = table.get(key)
         where = "%s (%s)" % (svc["name"], svc["service"])
         entry = dict((k, svc[k]) for k in ("name", "service", "key", "scheduler", "persistence_timeout",
-                                          "health_check", "sorry_server"))
+                                           "health_check", "sorry_server"))
         entry.update(router=active, in_table=live is not None, live_scheduler=None,
                      live_persistence_timeout=None, active_connections=None, inactive_connections=None,
                      cps=None, bytes_in_per_second=None, bytes_out_per_second=None,

@@ -15,7 +15,6 @@ import yaml
 from ansible_collections.lvs.cluster.plugins.module_utils import status_read
 from ansible_collections.lvs.cluster.plugins.module_utils.cluster_model import load
 from ansible_collections.lvs.cluster.plugins.module_utils.cluster_real_server_projection import real_server_view
-from ansible_collections.lvs.cluster.plugins.module_utils.keepalived_checkers import DumpError
 from ansible_collections.lvs.cluster.plugins.module_utils.status_read import (
     Reader,
     StatusError,
@@ -385,4 +384,3 @@ def test_a_dr_real_server_vip_and_arp_suppression(reads):
     assert status["real_servers"][0]["arp_suppression"] is True
     changed["rs1"]["arp_sysctls"]["all"] = {"arp_ignore": 1, "arp_announce": 1}
     assert kinds(report(want(real_servers=[rs]), changed)) == ["arp"]
-
