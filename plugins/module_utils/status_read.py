@@ -34,6 +34,8 @@ from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import Ipvsadm
 DRAIN_DIR = "/var/lib/lvs-cluster/drain"
 JSON_DUMP_FILE = "/tmp/keepalived.json"
 PROC_ARP = "/proc/sys/net/ipv4/conf"
+# how many times keepalived's checker dump and the table are read while they disagree
+READS = 3
 
 # keepalived's VRRP states (vrrp.h: VRRP_STATE_*), as its JSON dump gives them (numbers)
 VRRP_STATES = {0: "INIT", 1: "BACKUP", 2: "MASTER", 3: "FAULT", 97: "DELETED", 98: "STOP"}
@@ -97,10 +99,9 @@ def parse_vrrp_json(text):
     return sorted(instances, key=lambda instance: instance["name"])
 
 
-def checker_view(text):
-    """keepalived's checker view as data: [{service, key, quorum_up, sorry_active,
-    real_servers: [{address, port, weight, alive}]}] (keepalived_checkers.parse)."""
-    view = keepalived_checkers.parse(text)
+def checker_view(view):
+    """keepalived's checker view (keepalived_checkers.parse) as data: [{service, key,
+    quorum_up, sorry_active, sorry_server, real_servers: [{address, port, weight, alive}]}]."""
     services = []
     for key in sorted(view, key=service_name):
         server = view[key]
@@ -114,6 +115,24 @@ def checker_view(text):
                              for _key, rs in sorted(server.real_servers.items())],
         })
     return services
+
+
+def _service_key(service):
+    if service.get("fwmark") is not None:
+        return ("fwmark", service.get("family"), service["fwmark"])
+    return (service["protocol"], service["vip"], service["port"])
+
+
+def view_agrees(view, info):
+    """keepalived believes the kernel holds exactly the real servers the table read holds
+    (keepalived_checkers.VirtualServer.in_kernel), service by service: both reads saw the
+    same moment of its checks."""
+    table = dict((_service_key(service), set(d["address"] for d in service["destinations"]))
+                 for service in info.get("services") or [])
+    for key, server in view.items():
+        if set(address for address, _port in server.in_kernel()) != table.get(key, set()):
+            return False
+    return True
 
 
 def parse_drain(names, read):
@@ -168,16 +187,20 @@ class Reader(object):
             raise StatusError("ip -j address show failed (rc=%s): %s" % (rc, err.strip()), rc=rc, stderr=err)
         return parse_addresses(out)
 
-    def keepalived(self):
-        """{running, error, vrrp: [...], checkers: [...] or None}."""
-        result = {"running": False, "error": None, "vrrp": [], "checkers": None}
+    def keepalived(self, read_table, checkers=True):
+        """({running, error, vrrp: [...], checkers: [...] or None, reads}, the IPVS table).
+
+        The table is read after keepalived's checker dump, and both again (up to READS
+        times) while they disagree on which real servers are in the kernel: a check that
+        acted between the two reads."""
+        result = {"running": False, "error": None, "vrrp": [], "checkers": None, "reads": 0}
         request = keepalived_checkers.DumpRequest(pid_file=self.pid_file, timeout=self.timeout,
                                                   system=self.system)
         try:
             pid = request.pid()
         except keepalived_checkers.DumpError as error:
             result["error"] = str(error)
-            return result
+            return result, read_table()
         result["running"] = True
         keepalived = self.which("keepalived")
         rc, out, err = self._call([keepalived, "--signum=JSON"])
@@ -193,23 +216,39 @@ class Reader(object):
                 result["vrrp"] = parse_vrrp_json(json_request.wait(pid))
             except (keepalived_checkers.DumpError, StatusError) as error:
                 result["error"] = str(error)
-        try:
-            result["checkers"] = checker_view(request.wait(pid))
-        except keepalived_checkers.DumpError as error:
-            result["error"] = "; ".join(e for e in (result["error"], str(error)) if e)
-        return result
+        if not checkers:
+            return result, read_table()
+        table = None
+        for attempt in range(1, READS + 1):
+            try:
+                view = keepalived_checkers.parse(request.wait(pid))
+            except keepalived_checkers.DumpError as error:
+                result["error"] = "; ".join(e for e in (result["error"], str(error)) if e)
+                return result, table if table is not None else read_table()
+            table = read_table()
+            result["checkers"] = checker_view(view)
+            result["reads"] = attempt
+            if view_agrees(view, table):
+                break
+        return result, table
 
     def drain(self):
         names = self.system.listdir(self.drain_dir)
         return parse_drain(names, lambda name: self.system.read(os.path.join(self.drain_dir, name)))
 
-    def read_router(self, keepalived=True):
+    def read_router(self, keepalived=True, checkers=True):
+        """checkers: keepalived owns the table (its checker process runs and dumps its view)."""
         ipvsadm = Ipvsadm(self._call, binary=self.which("ipvsadm"))
+        addresses = self.addresses()
+        if keepalived:
+            state, table = self.keepalived(ipvsadm.info, checkers=checkers)
+        else:
+            state, table = None, ipvsadm.info()
         result = {
             "role": "router",
-            "addresses": self.addresses(),
-            "ipvs": ipvsadm.info(),
-            "keepalived": self.keepalived() if keepalived else None,
+            "addresses": addresses,
+            "ipvs": table,
+            "keepalived": state,
             "drain": self.drain(),
         }
         result["commands"] = self.commands

@@ -48,6 +48,13 @@ options:
     description: On a router, read keepalived's VRRP and checker state (when keepalived runs).
     type: bool
     default: true
+  keepalived_checkers:
+    description:
+      - On a router, read keepalived's checker view too - keepalived owns the IPVS table
+        (C(ipvs_owner=keepalived)), so its checker process runs and writes the dump. With
+        false (keepalived for VRRP only) the view is not asked for.
+    type: bool
+    default: true
   arp_method:
     description:
       - On a real server, the ARP method of the real_server role (C(real_server_arp_method));
@@ -99,7 +106,9 @@ keepalived:
       C(interface), C(virtual_router_id), C(priority), C(addresses), C(became_master),
       C(released_master); C(checkers), keepalived's checker view of each virtual server
       (C(service), C(key), C(quorum_up), C(sorry_active), C(sorry_server), C(real_servers)
-      with C(address), C(port), C(weight), C(alive)), null when it could not be read.
+      with C(address), C(port), C(weight), C(alive)), null when it was not read; C(reads),
+      how many times the view and the table were read (again while they disagreed on which
+      real servers are in the kernel - a check acting between the two reads - up to 3).
   returned: role=router
   type: dict
   sample: {running: true, error: null, vrrp: [{name: lvs_public, state: MASTER}], checkers: []}
@@ -139,6 +148,7 @@ def main():
         argument_spec=dict(
             role=dict(type="str", required=True, choices=["router", "real_server"]),
             keepalived=dict(type="bool", default=True),
+            keepalived_checkers=dict(type="bool", default=True),
             arp_method=dict(type="str", choices=["sysctl", "arptables", "redirect"]),
             drain_dir=dict(type="path", default="/var/lib/lvs-cluster/drain"),
             timeout=dict(type="int", default=10),
@@ -153,7 +163,7 @@ def main():
 
     def work():
         if params["role"] == "router":
-            result = reader.read_router(keepalived=params["keepalived"])
+            result = reader.read_router(keepalived=params["keepalived"], checkers=params["keepalived_checkers"])
         else:
             result = reader.read_real_server(arp_method=params["arp_method"])
         return dict(result, changed=False)

@@ -66,7 +66,10 @@ class FakeHost(object):
             name = "ip-address"
         if name not in self.outputs:
             self.outputs[name] = recorded(self.host, name)
-        return 0, self.outputs[name], ""
+        output = self.outputs[name]
+        if isinstance(output, list):  # one output a call, the last one repeats
+            output = output.pop(0) if len(output) > 1 else output[0]
+        return 0, output, ""
 
     def which(self, name):
         return "/usr/sbin/" + name
@@ -142,6 +145,7 @@ def test_router1_is_read_as_master_holding_every_address():
     assert {"192.0.2.10", "192.0.2.30", "198.51.100.1"} <= held
     # each dump asked for with its own signal, each read only once fresh
     assert sorted(fake.signals) == sorted([FakeHost.JSON_SIGNAL, signal.SIGUSR1])
+    assert keepalived["reads"] == 1
     web = [s for s in read["ipvs"]["services"] if s["port"] == 80 and s["protocol"] == "tcp"][0]
     assert sorted((d["address"], d["weight"]) for d in web["destinations"]) == [
         ("198.51.100.21", 3), ("198.51.100.22", 2), ("198.51.100.23", 1)]
@@ -173,6 +177,30 @@ def test_a_keepalived_without_json_is_reported():
     assert read["keepalived"]["vrrp"] == []
     assert read["keepalived"]["checkers"]  # the checker view is still read
     assert fake.signals == [signal.SIGUSR1]
+
+
+def test_the_table_is_read_again_while_keepalived_saw_another_moment():
+    save = recorded("router1", "ipvsadm -Sn")
+    without_rs3 = "".join(line for line in save.splitlines(True) if "-t 192.0.2.10:80 -r 198.51.100.23" not in line)
+    assert without_rs3 != save
+    read, fake = read_router("router1", outputs={"ipvsadm -Sn": [without_rs3, save]})
+    assert read["keepalived"]["reads"] == 2
+    assert sorted(fake.signals) == sorted([FakeHost.JSON_SIGNAL, signal.SIGUSR1, signal.SIGUSR1])
+    web = [s for s in read["ipvs"]["services"] if s["port"] == 80 and s["protocol"] == "tcp"][0]
+    assert "198.51.100.23" in [d["address"] for d in web["destinations"]]
+    # a table that never agrees: three reads, the last one reported as it is
+    read, fake = read_router("router1", outputs={"ipvsadm -Sn": [without_rs3]})
+    assert read["keepalived"]["reads"] == 3
+    web = [s for s in read["ipvs"]["services"] if s["port"] == 80 and s["protocol"] == "tcp"][0]
+    assert "198.51.100.23" not in [d["address"] for d in web["destinations"]]
+
+
+def test_keepalived_for_vrrp_only_is_not_asked_for_its_checker_view():
+    fake = FakeHost("router1")
+    read = Reader(fake.run, fake.which, system=fake).read_router(checkers=False)
+    assert fake.signals == [FakeHost.JSON_SIGNAL]
+    assert read["keepalived"]["checkers"] is None and read["keepalived"]["error"] is None
+    assert read["keepalived"]["vrrp"]
 
 
 def test_drain_markers_hold_1_when_drained():
