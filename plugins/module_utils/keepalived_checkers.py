@@ -494,11 +494,14 @@ class DumpRequest(object):
     """
 
     def __init__(self, pid_file=DEFAULT_PID_FILE, dump_file=DEFAULT_DUMP_FILE, timeout=10,
-                 system=None):
+                 system=None, signal_number=signal.SIGUSR1, writer="checker process"):
         self.pid_file = pid_file
         self.dump_file = dump_file
         self.timeout = timeout
         self.system = system or System()
+        # another dump of keepalived's (its VRRP process's JSON: keepalived --signum=JSON)
+        self.signal_number = signal_number
+        self.writer = writer
 
     def pid(self):
         """keepalived's main pid, checked to be keepalived (a stale pid file may name any process,
@@ -524,7 +527,10 @@ class DumpRequest(object):
         return pid
 
     def __call__(self):
-        pid = self.pid()
+        return self.wait(self.pid())
+
+    def wait(self, pid):
+        """Signal keepalived's process pid (checked by pid()) and return the fresh dump's text."""
         try:
             return self._wait(pid)
         except (IOError, OSError) as error:
@@ -536,7 +542,7 @@ class DumpRequest(object):
         before = _signature(system.stat(self.dump_file))
         started = system.now()
         try:
-            system.kill(pid, signal.SIGUSR1)
+            system.kill(pid, self.signal_number)
         except OSError as error:
             raise DumpError("cannot signal keepalived (pid %d): %s" % (pid, error.strerror or error))
         deadline = started + self.timeout
@@ -555,7 +561,10 @@ class DumpRequest(object):
                 last, looks = None, 0  # it changed while read: look again
             if system.now() > deadline:
                 raise DumpError(
-                    "keepalived (pid %d) wrote no complete new %s within %s s of SIGUSR1 (its checker "
-                    "process writes it; keepalived runs one only when it has virtual servers)"
-                    % (pid, self.dump_file, self.timeout))
+                    "keepalived (pid %d) wrote no complete new %s within %s s of %s (its %s "
+                    "writes it; keepalived runs one only when it has %s)"
+                    % (pid, self.dump_file, self.timeout,
+                       "SIGUSR1" if self.signal_number == signal.SIGUSR1 else "signal %d" % self.signal_number,
+                       self.writer,
+                       "virtual servers" if self.writer == "checker process" else "VRRP instances"))
             system.sleep(POLL_SECONDS)
