@@ -11,7 +11,7 @@ then `ipvsadm -Ln` again, and prints one JSON object: every real server of every
 with what each said (weight, active and inactive connections), `stable` (the two ipvsadm
 reads agree), `mismatches` (a real server whose exporter numbers are not ipvsadm's, or
 that one of them lacks). A read whose two ipvsadm reads differ is taken again (up to
-5 times). `vrrp` prints {URL: {instance: value}}.
+5 times). `vrrp` prints {URL: {"states": {instance: value}, "textfile_error": 0 or 1}}.
 
 Each parser takes the text as the tools print it (tests/unit/lab/test_ipvs_metrics.py runs
 them on output recorded in the lab).
@@ -89,9 +89,13 @@ def parse_exporter(text):
 
 
 def vrrp_states(text):
-    """{instance: value} of lvs_cluster_vrrp_state."""
-    return dict((labels.get("vrrp_instance", ""), int(value))
-                for name, labels, value in samples(text) if name == "lvs_cluster_vrrp_state")
+    """{"states": {instance: value} of lvs_cluster_vrrp_state, "textfile_error": the textfile
+    collector's node_textfile_scrape_error (None if it has none)}."""
+    found = samples(text)
+    errors = [value for name, _labels, value in found if name == "node_textfile_scrape_error"]
+    return {"states": dict((labels.get("vrrp_instance", ""), int(value))
+                           for name, labels, value in found if name == "lvs_cluster_vrrp_state"),
+            "textfile_error": int(errors[0]) if errors else None}
 
 
 def compare(before, exporter, after):
