@@ -143,7 +143,7 @@ def follow(output, stream, follower=None):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2 or not os.path.isabs(argv[0]):
-        print(USAGE, file=sys.stderr)
+        sys.stderr.write("%s\n" % USAGE)
         return 2
     output, fifo = argv
     follower = Follower(output)
