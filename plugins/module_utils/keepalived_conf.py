@@ -251,8 +251,12 @@ def _global_defs(out, cluster, router_host, script_user, vrrp_state_program=None
             # One program reads every event in order (notify scripts run concurrently and
             # can end out of order), as script_user; the states are written again after a
             # reload, when keepalived starts a new one. The user's own notify stays as it is.
+            # After a reload keepalived 2.2.7 writes only a sync group's state, not its
+            # instances': the program is told which instances the group holds.
+            names = [instance[0] for instance in _instances(cluster)]
+            group = ["%s=%s" % (SYNC_GROUP, ",".join(names))] if len(names) > 1 else []
             out.line("vrrp_notify_fifo %s %s" % (VRRP_STATE_FIFO, script_user))
-            out.line("vrrp_notify_fifo_script %s" % _script(vrrp_state_program))
+            out.line("vrrp_notify_fifo_script %s" % _script(list(vrrp_state_program) + group))
             out.line("fifo_write_vrrp_states_on_reload")
     out.close()
 
@@ -447,7 +451,8 @@ def render(cluster, router_host, addresses_of_hosts, secret=None, script_user=DE
     unicast_peers (true: the peers are the other routers' addresses; a list: this router's
     own address is taken out of it). secret: the VRRPv2 password (router_vrrp_auth_secret),
     only with version 2. vrrp_state_program: the program and its arguments keepalived
-    starts to read VRRP_STATE_FIFO (None: no FIFO). Raises ClusterError naming what is
+    starts to read VRRP_STATE_FIFO (None: no FIFO; the sync group's instances are added as
+    GROUP=INSTANCE,INSTANCE, vrrp_state_metric.py's argument). Raises ClusterError naming what is
     wrong (every line longer than keepalived reads)."""
     try:
         return _render(cluster, router_host, addresses_of_hosts, secret, script_user,

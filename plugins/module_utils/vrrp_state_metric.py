@@ -4,29 +4,32 @@
 """keepalived's VRRP state of each instance as a Prometheus metric, for the node
 exporter's textfile collector: keepalived's vrrp_notify_fifo_script.
 
-    vrrp-state-metric OUTPUT FIFO
+    vrrp-state-metric OUTPUT [GROUP=INSTANCE,INSTANCE...] FIFO
 
 keepalived starts it (as its script_user) with the FIFO's name as the last argument and
 writes a line per event to the FIFO, in order (a notify script per transition would run
 concurrently and could finish out of order):
 
     INSTANCE "lvs_public" MASTER 100
-    GROUP "lvs_cluster" MASTER 100
+    GROUP "lvs_cluster" MASTER 0
 
-After every INSTANCE line whose state it knows, OUTPUT is written again whole and
+After every line that changes an instance's state, OUTPUT is written again whole and
 atomically (a temporary file in its directory, then a rename: the exporter never reads a
 part), one sample per instance:
 
     lvs_cluster_vrrp_state{vrrp_instance="lvs_public"} 2
 
 Values: 0 init, 1 backup, 2 master, 3 fault, 4 stopped (keepalived stopping, or gone).
-A DELETED instance (removed by a reload) leaves the file. GROUP lines, MASTER_RX_LOWER_PRI
-and priority changes are not states of an instance: ignored.
+A GROUP line sets the state of every instance of a sync group named in the arguments
+(keepalived moves them together): after a reload keepalived 2.2.7 writes only the group's
+state for instances in a sync group (recorded: tests/unit/fixtures/keepalived). A DELETED
+instance (removed by a reload) leaves the file. MASTER_RX_LOWER_PRI and priority changes
+are not states: ignored.
 
 Ends (keepalived_conf.py renders fifo_write_vrrp_states_on_reload):
 - keepalived stops: SIGTERM, then every instance's STOP line, then the FIFO closes;
 - keepalived reloads: SIGTERM, then the FIFO closes with no STOP line; the file is left
-  as it is for the program keepalived starts next, which gets every state again;
+  as it is for the program keepalived starts next, which gets the states again;
 - the FIFO closes without SIGTERM (keepalived died): every instance written as stopped.
 
 The router role installs this file as a program (python3, standard library only).
@@ -46,26 +49,40 @@ METRIC = "lvs_cluster_vrrp_state"
 STATES = {"INIT": 0, "BACKUP": 1, "MASTER": 2, "FAULT": 3, "STOP": 4}
 HELP = ("keepalived's VRRP state of this router's instance: 0 init, 1 backup, 2 master, "
         "3 fault, 4 stopped")
-USAGE = "usage: vrrp-state-metric OUTPUT FIFO"
+USAGE = "usage: vrrp-state-metric OUTPUT [GROUP=INSTANCE,INSTANCE...] FIFO"
 # keepalived's instance names as the router role renders them, and what a label can carry
 # without escaping
 _NAME = re.compile(r'^"?([A-Za-z0-9_.:-]{1,64})"?\Z')
 
 
-def parse_line(line):
-    """(instance, state) of an INSTANCE line with a state in STATES, (instance, None) of a
-    DELETED instance, or None for every other line."""
+def parse_line(line, groups=None):
+    """[(instance, state)] of a line: an INSTANCE line with a state in STATES, a GROUP line
+    of a group in groups ({group: [instances]}) for each of its instances; state None for
+    a DELETED instance; [] for every other line."""
     words = line.split()
-    if len(words) < 3 or words[0] != "INSTANCE":
-        return None
+    if len(words) < 3 or words[0] not in ("INSTANCE", "GROUP"):
+        return []
     name = _NAME.match(words[1])
-    if name is None:
-        return None
-    if words[2] == "DELETED":
-        return name.group(1), None
-    if words[2] not in STATES:
-        return None
-    return name.group(1), words[2]
+    if name is None or (words[2] not in STATES and words[2] != "DELETED"):
+        return []
+    state = None if words[2] == "DELETED" else words[2]
+    if words[0] == "GROUP":
+        if state is None:
+            return []
+        return [(member, state) for member in (groups or {}).get(name.group(1), [])]
+    return [(name.group(1), state)]
+
+
+def parse_groups(words):
+    """{group: [instances]} of the GROUP=INSTANCE,INSTANCE arguments; ValueError if one is not."""
+    groups = {}
+    for word in words:
+        group, sep, members = word.partition("=")
+        names = members.split(",")
+        if not sep or not _NAME.match(group) or not all(_NAME.match(member) for member in names):
+            raise ValueError("not GROUP=INSTANCE,INSTANCE...: %r" % word)
+        groups[group] = names
+    return groups
 
 
 def render(states):
@@ -96,28 +113,24 @@ def write_atomically(path, text):
 class Follower(object):
     """The states read so far, and the file written after each change."""
 
-    def __init__(self, output):
+    def __init__(self, output, groups=None):
         self.output = output
+        self.groups = groups or {}
         self.states = {}
         self.terminating = False    # SIGTERM came: keepalived is stopping or reloading
         self.stopped = False        # a STOP line came: keepalived is stopping
 
     def line(self, line):
         """Take one FIFO line; True if the file was written."""
-        parsed = parse_line(line)
-        if parsed is None:
+        before = dict(self.states)
+        for name, state in parse_line(line, self.groups):
+            if state is None:
+                self.states.pop(name, None)
+            else:
+                self.stopped = self.stopped or state == "STOP"
+                self.states[name] = state
+        if self.states == before:
             return False
-        name, state = parsed
-        if state is None:
-            if name not in self.states:
-                return False
-            del self.states[name]
-        else:
-            if state == "STOP":
-                self.stopped = True
-            if self.states.get(name) == state:
-                return False
-            self.states[name] = state
         write_atomically(self.output, render(self.states))
         return True
 
@@ -142,11 +155,15 @@ def follow(output, stream, follower=None):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 2 or not os.path.isabs(argv[0]):
-        sys.stderr.write("%s\n" % USAGE)
+    try:
+        if len(argv) < 2 or not os.path.isabs(argv[0]):
+            raise ValueError(USAGE)
+        groups = parse_groups(argv[1:-1])
+    except ValueError as error:
+        sys.stderr.write("%s\n" % error)
         return 2
-    output, fifo = argv
-    follower = Follower(output)
+    output, fifo = argv[0], argv[-1]
+    follower = Follower(output, groups)
 
     def terminate(_signum, _frame):
         # keepalived's SIGTERM comes before its STOP lines: keep reading to the end

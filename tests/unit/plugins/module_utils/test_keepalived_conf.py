@@ -258,8 +258,14 @@ def test_a_vrrp_state_program_reads_every_event_from_a_fifo_of_the_script_user()
     defs = block(parse(rendered(vrrp_state_program=STATE_PROGRAM)), "global_defs")
     assert lines(defs)[-3:] == [
         "vrrp_notify_fifo /run/lvs-cluster-vrrp-state.fifo keepalived_script",
-        'vrrp_notify_fifo_script "%s"' % " ".join(STATE_PROGRAM),
+        'vrrp_notify_fifo_script "%s lvs_cluster=lvs_public,lvs_private"' % " ".join(STATE_PROGRAM),
         "fifo_write_vrrp_states_on_reload"]
+    # one instance, no sync group: nothing to tell the program
+    single = {"routers": {"public_interface": "vec1", "vrrp": {"virtual_router_id": 9}},
+              "services": [{"name": "web", "vip": "192.0.2.10", "port": 80, "forwarding": "dr",
+                            "real_servers": [{"host": "rs1"}]}]}
+    assert 'vrrp_notify_fifo_script "%s"' % " ".join(STATE_PROGRAM) in \
+        lines(block(parse(rendered(single, vrrp_state_program=STATE_PROGRAM)), "global_defs"))
     # the user's own notify program is untouched, and without a program there is no FIFO
     notify = changed(("routers", "vrrp"), {"virtual_router_id": 51, "notify": "/usr/local/bin/on-vrrp"})
     with_both = rendered(notify, vrrp_state_program=STATE_PROGRAM).splitlines()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.lvs.cluster.plugins.module_utils import vrrp_state_metric as metric
+from recorded import KEEPALIVED
 
 PROGRAM = Path(metric.__file__)
 
@@ -18,15 +19,29 @@ def sample(name, value):
     return 'lvs_cluster_vrrp_state{vrrp_instance="%s"} %d' % (name, value)
 
 
+GROUPS = {"lvs_cluster": ["lvs_public", "lvs_private"]}
+
+
 def test_the_lines_keepalived_writes_are_read_as_instance_states():
-    assert metric.parse_line('INSTANCE "lvs_public" MASTER 100\n') == ("lvs_public", "MASTER")
-    assert metric.parse_line("INSTANCE lvs_private BACKUP 90") == ("lvs_private", "BACKUP")
-    assert metric.parse_line('INSTANCE "lvs_public" STOP 100') == ("lvs_public", "STOP")
-    assert metric.parse_line('INSTANCE "lvs_public" DELETED 100') == ("lvs_public", None)
-    for other in ('GROUP "lvs_cluster" MASTER 100', 'INSTANCE "lvs_public" MASTER_RX_LOWER_PRI 100',
-                  'INSTANCE "lvs_public" MASTER_PRIORITY 90', 'INSTANCE "a b" MASTER 1',
-                  'INSTANCE "x\\"}" MASTER 1', "", "garbage"):
-        assert metric.parse_line(other) is None, other
+    assert metric.parse_line('INSTANCE "lvs_public" MASTER 100\n') == [("lvs_public", "MASTER")]
+    assert metric.parse_line("INSTANCE lvs_private BACKUP 90") == [("lvs_private", "BACKUP")]
+    assert metric.parse_line('INSTANCE "lvs_public" STOP 100') == [("lvs_public", "STOP")]
+    assert metric.parse_line('INSTANCE "lvs_public" DELETED 100') == [("lvs_public", None)]
+    # a sync group's state is its instances' (named in the program's arguments)
+    assert metric.parse_line('GROUP "lvs_cluster" FAULT 0', GROUPS) == [
+        ("lvs_public", "FAULT"), ("lvs_private", "FAULT")]
+    assert metric.parse_line('GROUP "lvs_cluster" FAULT 0') == []
+    assert metric.parse_line('GROUP "other" MASTER 0', GROUPS) == []
+    for other in ('INSTANCE "lvs_public" MASTER_RX_LOWER_PRI 100', 'INSTANCE "lvs_public" MASTER_PRIORITY 90',
+                  'INSTANCE "a b" MASTER 1', 'INSTANCE "x\\"}" MASTER 1', "", "garbage", "VS [192.0.2.10]:tcp:80 UP"):
+        assert metric.parse_line(other, GROUPS) == [], other
+
+
+def test_the_group_arguments():
+    assert metric.parse_groups(["lvs_cluster=lvs_public,lvs_private", "g=i"]) == dict(GROUPS, g=["i"])
+    for bad in ("lvs_cluster", "lvs_cluster=", "=lvs_public", "g=a,,b", "g=a b"):
+        with pytest.raises(ValueError):
+            metric.parse_groups([bad])
 
 
 def test_the_file_is_prometheus_text_sorted_by_instance():
@@ -132,6 +147,42 @@ def test_the_program_as_keepalived_runs_it_when_it_reloads(tmp_path):
 
 
 def test_the_program_refuses_wrong_arguments():
-    done = subprocess.run([sys.executable, str(PROGRAM), "relative.prom", "/run/x.fifo"],
-                          stderr=subprocess.PIPE, universal_newlines=True, check=False)
-    assert done.returncode == 2 and done.stderr.strip() == metric.USAGE
+    for argv in (["relative.prom", "/run/x.fifo"], ["/run/x.prom", "group", "/run/x.fifo"], ["/run/x.prom"]):
+        done = subprocess.run([sys.executable, str(PROGRAM)] + argv,
+                              stderr=subprocess.PIPE, universal_newlines=True, check=False)
+        assert done.returncode == 2 and done.stderr.strip(), (argv, done.stderr)
+
+
+RECORDED = KEEPALIVED / "vrrp-fifo-events.txt"
+
+
+def test_keepalived_s_recorded_events_give_each_phase_its_state(tmp_path):
+    """The FIFO of keepalived 2.2.7 recorded over start, reload, fault and stop
+    (fixtures/keepalived/record-vrrp-fifo.sh), replayed to a new program at each start as
+    keepalived runs them: the file after each phase."""
+    output = tmp_path / "vrrp.prom"
+    phases, follower = [], None
+    for line in RECORDED.read_text().splitlines(keepends=True):
+        if line == "# started\n":
+            follower = metric.Follower(str(output), GROUPS)
+        elif line == "# SIGTERM\n":
+            follower.terminating = True
+        elif line == "# closed\n":
+            follower.closed()
+            phases.append(("closed", output.read_text()))
+        elif not line.startswith("#") and follower.line(line):
+            phases.append((line.split()[2], output.read_text()))
+    follower.closed()
+
+    def values(text):
+        return [int(row.split()[-1]) for row in text.splitlines() if not row.startswith("#")]
+
+    # [private, public] after each write: start backup (the group's line first), master;
+    # the reload leaves the file and the new program writes the group's state for both (the
+    # only state keepalived sends it); fault, backup, master; stopped
+    assert [(event, values(text)) for event, text in phases] == [
+        ("BACKUP", [1, 1]), ("MASTER", [2, 1]), ("MASTER", [2, 2]),
+        ("closed", [2, 2]),
+        ("MASTER", [2, 2]), ("FAULT", [2, 3]), ("FAULT", [3, 3]), ("BACKUP", [1, 3]), ("BACKUP", [1, 1]),
+        ("MASTER", [1, 2]), ("MASTER", [2, 2]), ("STOP", [2, 4]), ("STOP", [4, 4])]
+    assert phases[-1][1] == output.read_text()      # the stop's close wrote nothing more
