@@ -117,21 +117,32 @@ class Follower(object):
         self.output = output
         self.groups = groups or {}
         self.states = {}
+        self.written = None         # the states in the file this program wrote last
         self.terminating = False    # SIGTERM came: keepalived is stopping or reloading
         self.stopped = False        # a STOP line came: keepalived is stopping
 
     def line(self, line):
-        """Take one FIFO line; True if the file was written."""
-        before = dict(self.states)
+        """Take one FIFO line; True if the file was written (when the states differ from
+        the ones last written: after a failed write, the next line tries again)."""
         for name, state in parse_line(line, self.groups):
             if state is None:
                 self.states.pop(name, None)
             else:
                 self.stopped = self.stopped or state == "STOP"
                 self.states[name] = state
-        if self.states == before:
+        if self.states == self.written:
             return False
-        write_atomically(self.output, render(self.states))
+        return self._write()
+
+    def _write(self):
+        """Write the file; on a failure say so and carry on reading (keepalived must never
+        find its FIFO without a reader), True if written."""
+        try:
+            write_atomically(self.output, render(self.states))
+        except OSError as error:
+            sys.stderr.write("vrrp-state-metric: %s: %s\n" % (self.output, error))
+            return False
+        self.written = dict(self.states)
         return True
 
     def closed(self):
@@ -140,8 +151,7 @@ class Follower(object):
         if self.terminating or not self.states:
             return False
         self.states = dict((name, "STOP") for name in self.states)
-        write_atomically(self.output, render(self.states))
-        return True
+        return self._write()
 
 
 def follow(output, stream, follower=None):

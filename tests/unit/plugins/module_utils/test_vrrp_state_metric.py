@@ -100,6 +100,16 @@ def test_a_write_that_fails_leaves_the_old_file_and_no_staged_one(tmp_path, monk
     assert output.read_text() == "old\n" and sorted(os.listdir(tmp_path)) == ["vrrp.prom"]
 
 
+def test_a_file_it_cannot_write_is_said_and_the_reading_goes_on(tmp_path, capsys):
+    follower = metric.Follower(str(tmp_path / "missing" / "vrrp.prom"))
+    assert not follower.line('INSTANCE "lvs_public" MASTER 100')
+    assert "vrrp-state-metric: %s" % (tmp_path / "missing" / "vrrp.prom") in capsys.readouterr().err
+    assert follower.states == {"lvs_public": "MASTER"}
+    (tmp_path / "missing").mkdir()
+    assert follower.line('GROUP "lvs_cluster" MASTER 0')     # no change, but never written yet
+    assert sample("lvs_public", 2) in (tmp_path / "missing" / "vrrp.prom").read_text()
+
+
 def _start(tmp_path):
     fifo, output = tmp_path / "vrrp.fifo", tmp_path / "vrrp.prom"
     os.mkfifo(str(fifo))
