@@ -79,7 +79,8 @@ def parse_exporter(text):
             continue
         mark = labels.get("local_mark", "")
         if mark:
-            service = ("FWM", "", "0", mark)
+            # node_exporter 1.5 gives the mark as /proc/net/ip_vs writes it: 8 hex digits
+            service = ("FWM", "", "0", "%d" % int(mark, 16))
         else:
             service = (labels.get("proto", ""), labels.get("local_address", ""),
                        labels.get("local_port", ""), "")
