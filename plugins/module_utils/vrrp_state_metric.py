@@ -32,7 +32,8 @@ Ends (keepalived_conf.py renders fifo_write_vrrp_states_on_reload):
   as it is for the program keepalived starts next, which gets the states again;
 - the FIFO closes without SIGTERM (keepalived died): every instance written as stopped.
 
-The router role installs this file as a program (python3, standard library only).
+The router role installs this file as a program (python3, standard library only), with
+atomic_file.py beside it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -43,7 +44,11 @@ import os
 import re
 import signal
 import sys
-import tempfile
+
+try:
+    from ansible_collections.lvs.cluster.plugins.module_utils.atomic_file import write
+except ImportError:     # run as the router's program: atomic_file.py is installed beside it
+    from atomic_file import write
 
 METRIC = "lvs_cluster_vrrp_state"
 STATES = {"INIT": 0, "BACKUP": 1, "MASTER": 2, "FAULT": 3, "STOP": 4}
@@ -94,20 +99,9 @@ def render(states):
 
 
 def write_atomically(path, text):
-    """path replaced whole by text: written beside it, flushed, renamed over it."""
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, staged = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
-    try:
-        with os.fdopen(handle, "w") as staged_file:
-            staged_file.write(text)
-            staged_file.flush()
-            os.fsync(staged_file.fileno())
-        os.chmod(staged, 0o644)
-        os.rename(staged, path)
-    except BaseException:
-        if os.path.exists(staged):
-            os.unlink(staged)
-        raise
+    """path replaced whole by text, 0644 (the collection's one writer, atomic_file: a
+    temporary beside it, flushed, renamed over it)."""
+    write(path, text, 0o644)
 
 
 class Follower(object):
