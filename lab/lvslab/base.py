@@ -17,7 +17,7 @@ from .paths import CACHE_DIR
 from .run import run, say
 
 SUITE = "bookworm"
-RECIPE_VERSION = "5"        # bump when the post-install steps below change
+RECIPE_VERSION = "6"        # bump when the post-install steps below change
 PACKAGES_FILE = os.path.join(os.path.dirname(__file__), "..", "guest-packages.txt")
 
 # Units that have nothing to do in a UML guest on a hostfs root; masked so the guest
@@ -30,6 +30,11 @@ MASKED_UNITS = (
     "apt-daily-upgrade.timer",
     "e2scrub_all.timer",
     "fstrim.timer",
+)
+
+# Units the packages enable that a guest does not run until a role asks for them.
+DISABLED_UNITS = (
+    "prometheus-node-exporter.service",
 )
 
 HOSTKEYS_UNIT = """[Unit]
@@ -143,6 +148,11 @@ def _post_install(target):
         if os.path.lexists(link):
             os.remove(link)
         os.symlink("/dev/null", link)
+    # Installed for the router role's metrics option, not running: Debian's package starts
+    # it at boot on every address (:9100), on the real servers too (on their VIPs held on
+    # loopback). The role enables and starts it where the option asks for it.
+    for unit in DISABLED_UNITS:
+        run(["chroot", target, "systemctl", "disable", "--quiet", unit])
     # Nothing to fetch offline; keep the tree small.
     run(["chroot", target, "apt-get", "clean"])
 

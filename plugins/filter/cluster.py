@@ -129,7 +129,7 @@ def cluster_router(description, hostvars, routers=None):
 def cluster_keepalived_conf(description, hostvars, routers, host, secret=None,
                             script_user=DEFAULT_SCRIPT_USER,
                             send_expect_helper=DEFAULT_SEND_EXPECT_HELPER,
-                            drain_directory=DEFAULT_DRAIN_DIRECTORY):
+                            drain_directory=DEFAULT_DRAIN_DIRECTORY, vrrp_state_program=None):
     """keepalived.conf of one router; first the host check its addresses need (every VIP
     and the NAT address in a subnet of the router: cluster_router_interfaces), so that a
     role renders the file and makes the check with one load of the description."""
@@ -139,7 +139,8 @@ def cluster_keepalived_conf(description, hostvars, routers, host, secret=None,
         return render_keepalived(cluster, host, _vrrp_addresses(cluster, hostvars, routers),
                                  secret=secret, script_user=script_user,
                                  send_expect_helper=send_expect_helper,
-                                 drain_directory=drain_directory)
+                                 drain_directory=drain_directory,
+                                 vrrp_state_program=vrrp_state_program)
     except ClusterError as error:       # never shows the secret: the message says (hidden)
         raise AnsibleFilterError("keepalived.conf of %s: %s" % (host, error))
 

@@ -9,7 +9,9 @@ One file, the same text for the same input (no dates, sorted where order is not 
 
 - global_defs: router_id, enable_script_security, script_user (the check and notify
   programs never run as root), the GARP/NA intervals, lvs_sync_daemon (master and
-  backup daemons on every router, not switched by VRRP) when connection sync is on;
+  backup daemons on every router, not switched by VRRP) when connection sync is on, and
+  with a VRRP state program (the router role's metrics) the FIFO keepalived writes every
+  instance's state to, in order, and the program that reads it (vrrp_state_metric.py);
 - vrrp_sync_group ``lvs_cluster`` holding the public (VIPs) and private (NAT address)
   instances, so that they move together; every router starts BACKUP and the priorities
   elect the master;
@@ -73,6 +75,10 @@ DEFAULT_SEND_EXPECT_HELPER = "/usr/local/libexec/lvs-cluster/send-expect-check"
 # helper itself gives up after the check's timeout.
 HELPER_START_ALLOWANCE = 5
 NOTIFY_PATH = "lvs_cluster.routers.vrrp.notify"
+# The FIFO keepalived writes VRRP events to for the VRRP state program (the router role's
+# metrics): keepalived makes it (owned by the script user, who reads it) at each start and
+# reload.
+VRRP_STATE_FIFO = "/run/lvs-cluster-vrrp-state.fifo"
 # The addresses one VRRP advert carries (keepalived vrrp.c: an 8-bit count, and what fits in
 # the interface's MTU: IPv6 at 1500 takes 89). keepalived moves the rest to the excluded
 # addresses itself, but its config test then fails (measured on 2.2.7: 90 IPv6 VIPs, rc 5).
@@ -224,7 +230,7 @@ def _seconds_ceiling(text):
     return max(whole, 1)
 
 
-def _global_defs(out, cluster, router_host, script_user):
+def _global_defs(out, cluster, router_host, script_user, vrrp_state_program=None):
     vrrp, sync = cluster.routers.vrrp, cluster.routers.sync
     out.open("global_defs")
     out.line("router_id %s" % _quote(router_host))
@@ -244,6 +250,17 @@ def _global_defs(out, cluster, router_host, script_user):
             # lab that switch twice left it stuck in the kernel mid-failover, the VIPs moved and
             # the NAT address not (docs/keepalived.md).
             out.line("lvs_sync_daemon %s id %d" % (sync.interface, sync.sync_id))
+        if vrrp_state_program:
+            # One program reads every event in order (notify scripts run concurrently and
+            # can end out of order), as script_user; the states are written again after a
+            # reload, when keepalived starts a new one. The user's own notify stays as it is.
+            # After a reload keepalived 2.2.7 writes only a sync group's state, not its
+            # instances': the program is told which instances the group holds.
+            names = [instance[0] for instance in _instances(cluster)]
+            group = ["%s=%s" % (SYNC_GROUP, ",".join(names))] if len(names) > 1 else []
+            out.line("vrrp_notify_fifo %s %s" % (VRRP_STATE_FIFO, script_user))
+            out.line("vrrp_notify_fifo_script %s" % _script(list(vrrp_state_program) + group))
+            out.line("fifo_write_vrrp_states_on_reload")
     out.close()
 
 
@@ -446,18 +463,22 @@ def _real_server(out, service, entry, server, send_expect_helper):
 
 
 def render(cluster, router_host, addresses_of_hosts, secret=None, script_user=DEFAULT_SCRIPT_USER,
-           send_expect_helper=DEFAULT_SEND_EXPECT_HELPER, drain_directory=drain_markers.DEFAULT_DIRECTORY):
+           send_expect_helper=DEFAULT_SEND_EXPECT_HELPER, vrrp_state_program=None,
+           drain_directory=drain_markers.DEFAULT_DIRECTORY):
     """keepalived.conf for router_host.
 
     addresses_of_hosts: {router host: {"public": address, "private": address}}, each
     router's own address on the public and private interface (from its facts); needed with
     unicast_peers (true: the peers are the other routers' addresses; a list: this router's
     own address is taken out of it). secret: the VRRPv2 password (router_vrrp_auth_secret),
-    only with version 2. drain_directory: where the drain markers are (drain_markers.py).
-    Raises ClusterError naming what is wrong (every line longer than keepalived reads)."""
+    only with version 2. vrrp_state_program: the program and its arguments keepalived
+    starts to read VRRP_STATE_FIFO (None: no FIFO; the sync group's instances are added as
+    GROUP=INSTANCE,INSTANCE, vrrp_state_metric.py's argument). drain_directory: where the
+    drain markers are (drain_markers.py). Raises ClusterError naming what is wrong (every
+    line longer than keepalived reads)."""
     try:
         return _render(cluster, router_host, addresses_of_hosts, secret, script_user,
-                       send_expect_helper, drain_directory)
+                       send_expect_helper, vrrp_state_program, drain_directory)
     except ClusterError:
         raise
     except ValidationError as error:    # the validation core's, of a value given here
@@ -465,7 +486,7 @@ def render(cluster, router_host, addresses_of_hosts, secret=None, script_user=DE
 
 
 def _render(cluster, router_host, addresses_of_hosts, secret, script_user, send_expect_helper,
-            drain_directory):
+            vrrp_state_program=None, drain_directory=drain_markers.DEFAULT_DIRECTORY):
     if not cluster.uses_keepalived() or cluster.routers.vrrp is None:
         raise ClusterError("lvs_cluster.routers.vrrp=None: keepalived is not used by this "
                            "cluster (one router, ipvs_owner: static, no vrrp)")
@@ -481,10 +502,16 @@ def _render(cluster, router_host, addresses_of_hosts, secret, script_user, send_
     if not isinstance(drain_directory, str) or \
             not re.match(r"^/[A-Za-z0-9._+@/-]+\Z", drain_directory):
         fail("drain_directory", drain_directory, "must be a plain absolute path")
+    if vrrp_state_program is not None and (
+            not isinstance(vrrp_state_program, (list, tuple)) or not vrrp_state_program
+            or not all(isinstance(word, str) and re.match(r"^/[A-Za-z0-9._+@/-]+\Z", word)
+                       for word in vrrp_state_program)):
+        fail("vrrp_state_program", vrrp_state_program,
+             "must be a list of plain absolute paths (the program and its arguments)")
     secret = _checked_secret(secret, cluster.routers.vrrp.version)
     out = _Writer()
     out.line("# rendered by lvs.cluster from lvs_cluster (keepalived_conf.py): do not edit")
-    _global_defs(out, cluster, router_host, script_user)
+    _global_defs(out, cluster, router_host, script_user, vrrp_state_program)
     _vrrp(out, cluster, router_host, addresses_of_hosts, secret)
     if cluster.routers.ipvs_owner == "keepalived":
         _drain_track_files(out, cluster, drain_directory)

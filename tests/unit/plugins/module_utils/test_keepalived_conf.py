@@ -257,6 +257,34 @@ def test_both_sync_daemons_run_without_following_vrrp():
         "vec1 id 7"
 
 
+STATE_PROGRAM = ["/usr/local/libexec/lvs-cluster/vrrp-state-metric", "/run/lvs-cluster-metrics/vrrp.prom"]
+
+
+def test_a_vrrp_state_program_reads_every_event_from_a_fifo_of_the_script_user():
+    defs = block(parse(rendered(vrrp_state_program=STATE_PROGRAM)), "global_defs")
+    assert lines(defs)[-3:] == [
+        "vrrp_notify_fifo /run/lvs-cluster-vrrp-state.fifo keepalived_script",
+        'vrrp_notify_fifo_script "%s lvs_cluster=lvs_public,lvs_private"' % " ".join(STATE_PROGRAM),
+        "fifo_write_vrrp_states_on_reload"]
+    # one instance, no sync group: nothing to tell the program
+    single = {"routers": {"public_interface": "vec1", "vrrp": {"virtual_router_id": 9}},
+              "services": [{"name": "web", "vip": "192.0.2.10", "port": 80, "forwarding": "dr",
+                            "real_servers": [{"host": "rs1"}]}]}
+    assert 'vrrp_notify_fifo_script "%s"' % " ".join(STATE_PROGRAM) in \
+        lines(block(parse(rendered(single, vrrp_state_program=STATE_PROGRAM)), "global_defs"))
+    # the user's own notify program is untouched, and without a program there is no FIFO
+    notify = changed(("routers", "vrrp"), {"virtual_router_id": 51, "notify": "/usr/local/bin/on-vrrp"})
+    with_both = rendered(notify, vrrp_state_program=STATE_PROGRAM).splitlines()
+    fifo_lines = ["    " + line for line in lines(defs)[-3:]]
+    assert [line for line in with_both if line not in fifo_lines] == rendered(notify).splitlines()
+    assert '    notify "/usr/local/bin/on-vrrp"' in with_both
+    assert "fifo" not in rendered(notify)
+    for bad in (["relative/program"], [], "/usr/bin/x", ["/usr/bin/x y"]):
+        with pytest.raises(ClusterError) as caught:
+            rendered(vrrp_state_program=bad)
+        assert str(caught.value).startswith("vrrp_state_program=%r: must be a list of plain absolute paths" % (bad,))
+
+
 def test_an_ipv6_only_cluster_advertises_vrrp3_over_ipv6():
     description = {"routers": {"public_interface": "vec1", "vrrp": {"virtual_router_id": 9},
                                "ipvs_owner": "static"},
@@ -479,6 +507,8 @@ def test_keepalived_accepts_the_examples_and_refuses_a_broken_file(tmp_path):
                           "sorry_server": {"address": "2001:db8:51::99"},
                           "real_servers": [{"host": "rs1"}, {"host": "rs2", "weight": 0}]}]}
     texts["ipv6"] = for_config_test(render(load(ipv6, hosts, ROUTERS), "router2", ADDRESSES))
+    texts["vrrp-state"] = for_config_test(render(load(HA, HOSTS, ROUTERS), "router1", ADDRESSES,
+                                                 vrrp_state_program=STATE_PROGRAM))
     # what the model refuses, written past it: keepalived refuses it too
     texts["broken"] = texts["nat-keepalived"].replace("advert_int 1", "advert_int 0.005")
     outcome = keepalived_test(tmp_path, texts)
