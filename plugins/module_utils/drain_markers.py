@@ -76,15 +76,19 @@ def read(directory, reader=None):
     """The set of addresses drained by a marker in directory (canonical text). A missing
     directory drains nothing; a file whose name is no address is not a marker."""
     reader = reader or _read_directory
-    drained = set()
-    for name, text in reader(directory):
-        try:
-            canonical, _family = parse_address("address", name)
-        except ValidationError:     # not a marker (a README, an editor's backup)
-            continue
-        if canonical == name and _drained(text):
-            drained.add(canonical)
-    return drained
+    return set(name for name, text in reader(directory) if marker(name, text))
+
+
+def marker(name, text):
+    """Whether the file name with text is the marker of a drained real server: True, False
+    (a marker holding 0), or None (not a marker: a README, an editor's backup)."""
+    try:
+        canonical, _family = parse_address("address", name)
+    except ValidationError:
+        return None
+    if canonical != name:
+        return None
+    return _drained(text)
 
 
 def _read_directory(directory):

@@ -26,12 +26,13 @@ import os
 
 from ansible_collections.lvs.cluster.plugins.module_utils import arp_suppression
 from ansible_collections.lvs.cluster.plugins.module_utils import keepalived_checkers
+from ansible_collections.lvs.cluster.plugins.module_utils import drain_markers
 from ansible_collections.lvs.cluster.plugins.module_utils.command import CommandError, command_text
 from ansible_collections.lvs.cluster.plugins.module_utils.host_read import addresses_of
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import format_hostport, service_name
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvsadm import Ipvsadm
 
-DRAIN_DIR = "/var/lib/lvs-cluster/drain"
+DRAIN_DIR = drain_markers.DEFAULT_DIRECTORY
 JSON_DUMP_FILE = "/tmp/keepalived.json"
 PROC_ARP = "/proc/sys/net/ipv4/conf"
 # how many times keepalived's checker dump and the table are read while they disagree
@@ -136,14 +137,17 @@ def view_agrees(view, info):
 
 
 def parse_drain(names, read):
-    """{address: drained (True when the file holds 1)} of the drain directory's files."""
+    """{address: drained} of the drain directory's markers (drain_markers.marker: the rules
+    keepalived and ipvs_service read them by; a file that is no marker is left out)."""
     markers = {}
     for name in names or []:
         try:
             content = read(name)
         except (IOError, OSError):
             continue  # gone between the listing and the read
-        markers[name] = content.decode("ascii", "replace").strip() == "1"
+        drained = drain_markers.marker(name, content.decode("ascii", "replace"))
+        if drained is not None:     # read as keepalived and ipvs_service read it
+            markers[name] = drained
     return markers
 
 
