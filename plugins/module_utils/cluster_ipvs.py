@@ -40,6 +40,8 @@ MARK_OPTION_PATHS = {"vip": "vips", "port": "ports", "family": "vips", "protocol
 IPV6_OPTION_PATHS = {"persistence_netmask": "persistence.ipv6_netmask"}
 # a destination's options a real server sets, under the real server (the same names)
 DESTINATION_OPTIONS = ("port", "weight", "upper_threshold", "lower_threshold")
+# the weight of a real server the description gives none (ipvsadm's and keepalived's)
+DEFAULT_WEIGHT = 1
 # a destination's options the description sets on the service, for all its real servers
 DESTINATION_SERVICE_PATHS = {"method": "forwarding", "tunnel_type": "tunnel.type",
                              "tunnel_port": "tunnel.type", "tunnel_checksum": "tunnel.type"}
@@ -55,6 +57,10 @@ def _destination(service, server):
     for option in DESTINATION_OPTIONS:
         if getattr(server, option) is not None:
             destination[option] = getattr(server, option)
+    # a real server without a weight is described at ipvsadm's and keepalived's default, not
+    # "whatever the table has": else the weight 0 of a drain outlives its restore, and a
+    # weight changed by hand is not healed
+    destination.setdefault("weight", DEFAULT_WEIGHT)
     if service.forwarding == "tun" and service.tunnel_type:
         destination["tunnel_type"] = service.tunnel_type
     return destination

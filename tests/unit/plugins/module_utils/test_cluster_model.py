@@ -57,7 +57,7 @@ def test_the_ipvs_table_of_the_example():
     assert table[0] == {
         "protocol": "tcp", "vip": "192.0.2.10", "port": 80, "scheduler": "wrr", "purge": True,
         "destinations": [{"address": "198.51.100.21", "method": "nat", "port": 8080, "weight": 3},
-                         {"address": "198.51.100.22", "method": "nat"}]}
+                         {"address": "198.51.100.22", "method": "nat", "weight": 1}]}
     # one firewall-mark service per family, each with its family's real servers
     assert [(e.get("fwmark"), e.get("family")) for e in table[1:]] == \
         [(80, "ipv4"), (80, "ipv6"), (21, "ipv4")]
@@ -66,7 +66,7 @@ def test_the_ipvs_table_of_the_example():
     assert table[1]["persistence_timeout"] == 300
     assert table[1]["persistence_netmask"] == "255.255.255.0"
     assert table[2]["persistence_netmask"] == 64
-    assert table[3]["destinations"] == [{"address": "198.51.100.23", "method": "tun",
+    assert table[3]["destinations"] == [{"address": "198.51.100.23", "method": "tun", "weight": 1,
                                          "tunnel_type": "ipip"}]
 
 
