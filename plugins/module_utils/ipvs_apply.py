@@ -23,10 +23,11 @@ from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_diff import (
     snapshot,
 )
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import service_name
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_retire import drain_first
 from ansible_collections.lvs.cluster.plugins.module_utils.command import ApplyError
 
 
-def converge(backend, live, targets, scope, check_mode=False, compact=False, diff=True):
+def converge(backend, live, targets, scope, check_mode=False, compact=False, diff=True, retirement=None):
     """Make the live table match targets for the keys in scope.
 
     backend: an ipvsadm.Ipvsadm (read_table, restore). live: the table read before.
@@ -37,6 +38,9 @@ def converge(backend, live, targets, scope, check_mode=False, compact=False, dif
     before / after list every service in scope; with compact=True they list only the
     services that change, and only when diff is true (else they are left out), and the
     result has a summary (see summarise) instead.
+    retirement: an ipvs_retire.Retirement - the real servers the change deletes that hold
+    active connections are quiesced first and waited for (the result's `retired` says how
+    that ended, its commands start with the quiesce); None deletes them at once.
     """
     ops = operations(live, targets, scope)
     predicted = apply_operations(live, ops)
@@ -47,8 +51,13 @@ def converge(backend, live, targets, scope, check_mode=False, compact=False, dif
         "commands": backend.commands(ops),
     }
     _report(result, live, predicted, scope, changed_keys, compact, diff)
+    if retirement is not None:
+        result["retired"] = []
     if not ops or check_mode:
         return result
+    if retirement is not None:
+        quiesced, result["retired"] = drain_first(backend, live, ops, retirement)
+        result["commands"] = quiesced + result["commands"]
     rc, _out, err = backend.restore(ops)
     if rc == 0 and not (err or "").strip():
         return result

@@ -153,7 +153,7 @@ def plan(live, desired, view):
     return targets, scope, left_out
 
 
-def heal(backend, read_view, desired, check_mode=False, diff=False, rounds=MAX_ROUNDS):
+def heal(backend, read_view, desired, check_mode=False, diff=False, rounds=MAX_ROUNDS, retirement=None):
     """Plan and apply until keepalived's view held still across a change.
 
     backend: an ipvsadm.Ipvsadm; read_view(): keepalived's view (a fresh dump each call).
@@ -162,7 +162,7 @@ def heal(backend, read_view, desired, check_mode=False, diff=False, rounds=MAX_R
     ApplyError (with that result) on a kernel refusal, when the view kept changing, or when
     a read failed after a change (the result then says what was changed).
     """
-    healing = _Healing(desired, diff)
+    healing = _Healing(desired, diff, retirement)
     view = read_view()
     try:
         for _round in range(rounds):
@@ -185,8 +185,10 @@ def heal(backend, read_view, desired, check_mode=False, diff=False, rounds=MAX_R
 class _Healing(object):
     """The rounds so far: the first live table, the last predicted one, every command."""
 
-    def __init__(self, desired, diff):
+    def __init__(self, desired, diff, retirement=None):
         self.desired = desired
+        self.retirement = retirement
+        self.retired = []
         self.diff = diff
         self.first = None
         self.final = None
@@ -206,7 +208,7 @@ class _Healing(object):
         self.scope.extend(key for key in scope if key not in self.scope)
         try:
             result = converge(backend, live, targets, scope, check_mode=check_mode, compact=True,
-                              diff=self.diff)
+                              diff=self.diff, retirement=self.retirement)
         except ApplyError as error:
             # the failing round's summary and diff; the commands of the rounds before, too
             error.result["commands"] = self.commands + error.result["commands"]
@@ -215,6 +217,7 @@ class _Healing(object):
             error.result.update(rounds=self.applied + 1, left_out=self.left_out)
             raise
         self.commands.extend(result["commands"])
+        self.retired.extend(result.get("retired", []))
         if not ops or check_mode:
             return False
         self.applied += 1
@@ -230,6 +233,8 @@ class _Healing(object):
             "rounds": self.applied,
             "left_out": self.left_out,
         }
+        if self.retirement is not None:
+            result["retired"] = self.retired
         if self.diff:
             result["before"] = snapshot(first, changed_keys)
             result["after"] = snapshot(final, changed_keys)

@@ -378,6 +378,13 @@ class Ipvsadm(object):
             apply_thresholds(table, self._call(["-Ln", "--exact", "--thresholds"]))
         return table
 
+    def active_connections(self):
+        """{(service key, destination key): active connections} of the live table."""
+        counters = parse_counters(self._call(["-Ln", "--exact", "--thresholds"]), CONNECTIONS)
+        return dict(((key, dest_key), numbers.get("active_connections", 0))
+                    for key, entry in counters.items()
+                    for dest_key, numbers in entry["destinations"].items())
+
     def commands(self, operations):
         """The operations as a result's commands (each line of the -R batch as its own command)."""
         return [command_text([self.binary] + render_operation(op)) for op in operations]

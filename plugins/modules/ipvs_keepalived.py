@@ -179,6 +179,15 @@ options:
         gives it once it loads the service. Services keepalived knows keep keepalived's
         weights.
     type: path
+  drain_timeout:
+    description:
+      - Seconds to wait for the active connections of the real servers this call removes
+        (those keepalived holds that O(services) no longer lists), as
+        P(lvs.cluster.ipvs_service#module)'s O(lvs.cluster.ipvs_service#module:drain_timeout) -
+        quiesced (weight 0) first, removed once they hold none or after this wait.
+      - Then keepalived's reload finds them gone; their clients were not cut.
+    type: int
+    default: 0
 seealso:
   - module: lvs.cluster.ipvs_service
   - module: lvs.cluster.ipvs_info
@@ -241,6 +250,14 @@ left_out:
   type: list
   elements: str
   sample: ["tcp 192.0.2.10:80 -> 198.51.100.22:80"]
+retired:
+  description:
+    - As P(lvs.cluster.ipvs_service#module)'s RV(lvs.cluster.ipvs_service#module:retired) - the
+      real servers removed that held active connections, and how their wait ended.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{service: "tcp 192.0.2.10:80", destination: "198.51.100.22:80", active_connections: 12, left: 0, waited_s: 14.0}]
 applied:
   description:
     - After a kernel refusal, the commands (of RV(commands)) that took effect, that is

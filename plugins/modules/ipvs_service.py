@@ -202,6 +202,18 @@ options:
         connections, its established ones continue - whatever its O(destinations[].weight),
         on every run until the marker is gone. A missing directory drains nothing.
     type: path
+  drain_timeout:
+    description:
+      - Seconds to wait for the active connections of the real servers this call removes
+        (left out of a purged pool, or in a service removed). Those that hold any are first
+        quiesced (weight 0 - no new connection, the established ones continue, in place),
+        then removed once they hold none or after this wait, whichever comes first;
+        RV(retired) says how each ended.
+      - V(0) removes them at once; with C(net.ipv4.vs.expire_nodest_conn=1) their
+        connections end at their next packet.
+      - Check mode neither quiesces nor waits.
+    type: int
+    default: 0
 """
 
 EXAMPLES = r"""
@@ -330,6 +342,16 @@ stderr:
   returned: on failure to apply
   type: str
   sample: "Memory allocation problem"
+retired:
+  description:
+    - The real servers this call removed that held active connections, quiesced and waited
+      for (O(drain_timeout) above 0) - per real server its service, its address, the active
+      connections at the start, those left when it was removed (0 unless the wait timed
+      out) and the seconds waited.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{service: "tcp 192.0.2.10:80", destination: "198.51.100.22:80", active_connections: 12, left: 0, waited_s: 14.0}]
 rolled_back:
   description: After a kernel refusal, the half-applied services restored to their state before the task.
   returned: on failure to apply

@@ -11,6 +11,7 @@ __metaclass__ = type
 from ansible_collections.lvs.cluster.plugins.module_utils import drain_markers
 from ansible_collections.lvs.cluster.plugins.module_utils.command import result_or_fail
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_keepalived import desired_services, heal
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_retire import Retirement
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_module import ipvsadm_backend, service_options
 from ansible_collections.lvs.cluster.plugins.module_utils.keepalived_checkers import (
     DEFAULT_DUMP_FILE,
@@ -26,6 +27,7 @@ SPEC = dict(
         pid_file=dict(type="path", default=DEFAULT_PID_FILE),
         timeout=dict(type="int", default=10),
         drain_markers=dict(type="path"),
+        drain_timeout=dict(type="int", default=0),
     ),
     supports_check_mode=True,
 )
@@ -44,9 +46,11 @@ def _heal(module):
         drain_markers.quiesce(desired, drain_markers.read(params["drain_markers"]))
     if params["timeout"] < 1:
         module.fail_json(msg="timeout=%r: must be at least 1 (seconds)" % params["timeout"], changed=False)
+    if params["drain_timeout"] < 0:
+        module.fail_json(msg="drain_timeout=%r: must be 0 or more (seconds)" % params["drain_timeout"], changed=False)
     request = DumpRequest(params["pid_file"], params["dump_file"], params["timeout"])
     result = heal(ipvsadm_backend(module), lambda: parse(request()), desired,
-                  check_mode=module.check_mode, diff=module._diff)
+                  check_mode=module.check_mode, diff=module._diff, retirement=Retirement(params["drain_timeout"]))
     return _shape(result, module._diff)
 
 

@@ -13,6 +13,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils.command import result_
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_apply import converge
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_diff import plan_services
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_model import desired_service
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_retire import Retirement
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_module import ipvsadm_backend, service_options
 
 SINGLE = ("protocol", "vip", "port", "fwmark", "family", "scheduler", "scheduler_flags",
@@ -23,7 +24,7 @@ SINGLE = ("protocol", "vip", "port", "fwmark", "family", "scheduler", "scheduler
 def _spec():
     argument_spec = service_options()
     argument_spec.update(services=dict(type="list", elements="dict", options=service_options()),
-                         drain_markers=dict(type="path"))
+                         drain_markers=dict(type="path"), drain_timeout=dict(type="int", default=0))
     return dict(argument_spec=argument_spec, mutually_exclusive=[("services", name) for name in SINGLE],
                 supports_check_mode=True)
 
@@ -49,12 +50,14 @@ def _converge(module, list_form):
         desired = [desired_service(params)]
     if params["drain_markers"]:
         drain_markers.quiesce(desired, drain_markers.read(params["drain_markers"]))
+    if params["drain_timeout"] < 0:
+        module.fail_json(msg="drain_timeout=%r: must be 0 or more (seconds)" % params["drain_timeout"], changed=False)
     backend = ipvsadm_backend(module)
     live = backend.read_table()
     # the top-level purge is about services in the list form, about real servers otherwise
     targets, scope = plan_services(live, desired, params["purge"] if list_form else False)
     result = converge(backend, live, targets, scope, check_mode=module.check_mode,
-                      compact=list_form, diff=module._diff)
+                      compact=list_form, diff=module._diff, retirement=Retirement(params["drain_timeout"]))
     return _shape(result, list_form, module._diff)
 
 

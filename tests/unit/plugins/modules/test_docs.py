@@ -88,8 +88,10 @@ def test_ipvs_keepalived_takes_ipvs_services_list_form():
     mine = options(ipvs_keepalived)["services"]["suboptions"]
     theirs = options(ipvs_service)["services"]["suboptions"]
     assert _spec_of(mine) == _spec_of(theirs)
-    assert set(options(ipvs_keepalived)) == {"services", "dump_file", "pid_file", "timeout", "drain_markers"}
+    assert set(options(ipvs_keepalived)) == {"services", "dump_file", "pid_file", "timeout", "drain_markers", "drain_timeout"}
     assert options(ipvs_keepalived)["drain_markers"]["type"] == options(ipvs_service)["drain_markers"]["type"] == "path"
+    for module in (ipvs_keepalived, ipvs_service):
+        assert {key: options(module)["drain_timeout"][key] for key in ("type", "default")} == {"type": "int", "default": 0}
 
 
 def test_attributes_come_from_the_fragment():
