@@ -380,8 +380,12 @@ class Ipvsadm(object):
 
     def active_connections(self):
         """{(service key, destination key): active connections} of the live table."""
+        return dict((pair, active) for pair, (active, _inactive) in self.connections().items())
+
+    def connections(self):
+        """{(service key, destination key): (active, inactive connections)} of the live table."""
         counters = parse_counters(self._call(["-Ln", "--exact", "--thresholds"]), CONNECTIONS)
-        return dict(((key, dest_key), numbers.get("active_connections", 0))
+        return dict(((key, dest_key), (numbers.get("active_connections", 0), numbers.get("inactive_connections", 0)))
                     for key, entry in counters.items()
                     for dest_key, numbers in entry["destinations"].items())
 

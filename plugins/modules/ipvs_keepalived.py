@@ -253,7 +253,7 @@ left_out:
 retired:
   description:
     - As P(lvs.cluster.ipvs_service#module)'s RV(lvs.cluster.ipvs_service#module:retired) - the
-      real servers removed that held active connections, and how their wait ended.
+      real servers removed that held connections (active or inactive), and how their wait ended.
   returned: success
   type: list
   elements: dict

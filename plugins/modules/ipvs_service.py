@@ -205,10 +205,11 @@ options:
   drain_timeout:
     description:
       - Seconds to wait for the active connections of the real servers this call removes
-        (left out of a purged pool, or in a service removed). Those that hold any are first
+        (left out of a purged pool, or in a service removed). Those that hold any connection
+        (active or inactive - a connection being opened counts as inactive) are first
         quiesced (weight 0 - no new connection, the established ones continue, in place),
-        then removed once they hold none or after this wait, whichever comes first;
-        RV(retired) says how each ended.
+        then, after one second at least, removed once they hold no active one or after this
+        wait, whichever comes first; RV(retired) says how each ended.
       - V(0) removes them at once; with C(net.ipv4.vs.expire_nodest_conn=1) their
         connections end at their next packet.
       - Check mode neither quiesces nor waits.
@@ -344,7 +345,7 @@ stderr:
   sample: "Memory allocation problem"
 retired:
   description:
-    - The real servers this call removed that held active connections, quiesced and waited
+    - The real servers this call removed that held connections (active or inactive), quiesced and waited
       for (O(drain_timeout) above 0) - per real server its service, its address, the active
       connections at the start, those left when it was removed (0 unless the wait timed
       out) and the seconds waited.

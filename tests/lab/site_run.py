@@ -7,7 +7,9 @@ host, which failed, the recap, and how many module calls each host ran.
 
 The ansible.posix.json callback gives every task's result per host; this keeps the
 "host: task" names of the changed and failed ones, and per host what the roles' drift step
-found (drift: {host: {drifted: [call names], in_sync: bool}}). Exit status is ansible-playbook's.
+found (drift: {host: {drifted: [call names], in_sync: bool}}), and per host the real servers
+a run removed that it quiesced and waited for (retired: {host: [the ipvs part's retired]}).
+Exit status is ansible-playbook's.
 """
 
 import json
@@ -33,7 +35,7 @@ def module_calls(result):
 
 
 def summarise(report):
-    changed, failed, drift, calls = [], [], {}, {}
+    changed, failed, drift, calls, retired = [], [], {}, {}, {}
     for play in report.get("plays", []):
         for task in play.get("tasks", []):
             name = task["task"]["name"]
@@ -44,8 +46,11 @@ def summarise(report):
                 elif result.get("changed"):
                     changed.append("%s: %s" % (host, name))
                 _drift(drift.setdefault(host, {}), result)
+                for part in (result.get("parts") or {}).values():
+                    if isinstance(part, dict) and part.get("retired"):
+                        retired.setdefault(host, []).extend(part["retired"])
     return {"changed": changed, "failed": failed, "stats": report.get("stats", {}), "module_calls": calls,
-            "drift": dict((host, found) for host, found in drift.items() if found)}
+            "drift": dict((host, found) for host, found in drift.items() if found), "retired": retired}
 
 
 def _drift(found, result):

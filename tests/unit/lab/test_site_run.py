@@ -26,6 +26,8 @@ REPORT = {"plays": [{"tasks": [
     task("loop", {"r1": {"changed": True, "results": [{"invocation": {}, "changed": True},
                                                        {"skipped": True}, {"invocation": {}}]}}),
     task("broken", {"r2": {"failed": True, "msg": "no"}}),
+    # the converge call's parts: the ipvs part's retired real servers kept per host
+    task("parts", {"r1": {"parts": {"sysctls": {"changed": False}, "ipvs": {"retired": [{"destination": "d:7", "left": 0}]}}}}),
 ]}], "stats": {"r1": {"ok": 6}}}
 
 
@@ -35,3 +37,4 @@ def test_summary():
     assert summary["failed"] == [{"task": "r2: broken", "msg": "no"}]
     assert summary["drift"] == {"r1": {"drifted": ["ipvs"], "in_sync": False, "changed_parts": ["ipvs"]}}
     assert summary["module_calls"] == {"r1": 4, "r2": 0}
+    assert summary["retired"] == {"r1": [{"destination": "d:7", "left": 0}]}

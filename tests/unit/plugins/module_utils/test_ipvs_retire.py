@@ -23,9 +23,10 @@ class ConnectionsKernel(FakeKernel):
     """FakeKernel whose real servers hold active connections: `active` maps (service key,
     destination key) to a list of counts, one per read (the last repeats)."""
 
-    def __init__(self, table, active):
+    def __init__(self, table, active, inactive=None):
         super().__init__(table)
         self.active = active
+        self.inactive = inactive or {}
         self.reads = 0
 
     def active_connections(self):
@@ -34,6 +35,10 @@ class ConnectionsKernel(FakeKernel):
         for key, counts in self.active.items():
             now[key] = counts[min(self.reads - 1, len(counts) - 1)]
         return now
+
+    def connections(self):
+        active = self.active_connections()
+        return dict((key, (active.get(key, 0), self.inactive.get(key, 0))) for key in set(active) | set(self.inactive))
 
 
 class Clock:
@@ -75,8 +80,9 @@ def test_a_removed_real_server_with_connections_is_quiesced_then_deleted_once_th
                               ["-d -t 192.0.2.10:80 -r 198.51.100.22:80"]]
     assert result["commands"][0] == "ipvsadm -e -t 192.0.2.10:80 -r 198.51.100.22:80 -g -w 0 -x 0 -y 0"
     assert result["retired"] == [{"service": "tcp 192.0.2.10:80", "destination": "198.51.100.22:80",
-                                  "active_connections": 5, "left": 0, "waited_s": 2.0}]
-    assert clock.sleeps == [1.0, 1.0]
+                                  "active_connections": 5, "left": 0, "waited_s": 3.0}]
+    # one interval after the quiesce, then one per read that still found connections
+    assert clock.sleeps == [1.0, 1.0, 1.0]
     assert RS22 not in kernel.table[WEB_KEY].destinations
 
 
@@ -93,6 +99,17 @@ def test_no_connections_no_quiesce_no_wait():
     result, clock = run(kernel, [web_without_rs22()], timeout=30)
     assert kernel.batches == [["-d -t 192.0.2.10:80 -r 198.51.100.22:80"]]
     assert result["retired"] == [] and clock.sleeps == []
+
+
+def test_a_real_server_with_only_inactive_connections_is_quiesced_and_given_one_interval():
+    # a connection in SYN_RECV counts as inactive: deleted at once, it was reset (cluster_nat)
+    kernel = ConnectionsKernel(live_table(), {(WEB_KEY, RS22): [0]}, {(WEB_KEY, RS22): 40})
+    result, clock = run(kernel, [web_without_rs22()], timeout=30)
+    assert kernel.batches == [["-e -t 192.0.2.10:80 -r 198.51.100.22:80 -g -w 0 -x 0 -y 0"],
+                              ["-d -t 192.0.2.10:80 -r 198.51.100.22:80"]]
+    assert result["retired"] == [{"service": "tcp 192.0.2.10:80", "destination": "198.51.100.22:80",
+                                  "active_connections": 0, "left": 0, "waited_s": 1.0}]
+    assert clock.sleeps == [1.0]
 
 
 def test_timeout_zero_deletes_at_once_without_reading_connections():
@@ -170,3 +187,6 @@ def test_ipvsadm_backend_reads_active_connections_from_the_thresholds_list():
     assert counts[(("tcp", "192.0.2.10", 7), ("198.51.100.22", 7))] == 4
     assert counts[(("tcp", "192.0.2.10", 7), ("198.51.100.21", 7))] == 0
     assert len(counts) == 16
+    both = backend.connections()
+    assert both[(("tcp", "192.0.2.10", 7), ("198.51.100.22", 7))] == (4, 2)
+    assert both[(("tcp", "192.0.2.10", 7), ("198.51.100.21", 7))] == (0, 6)
