@@ -202,13 +202,6 @@ def running_pid(guest):
     return pid if f"umid={topo.INSTANCE}-{guest.name}".encode() in argv else None
 
 
-GUEST_PRIORITY_STEP = 5
-
-
-def _raise_priority():
-    os.nice(-GUEST_PRIORITY_STEP)
-
-
 def boot(guest):
     argv = [kernel.binary(), f"umid={topo.INSTANCE}-{guest.name}", f"uml_dir={UML_DIR}",
             f"mem={guest.mem_mb}M", "rootfstype=hostfs", f"rootflags={merged(guest)}", "rw",
@@ -227,14 +220,9 @@ def boot(guest):
     with open(console_log(guest.name), "wb") as console:
         # Its own session: the whole guest (UML runs one host process per guest process)
         # can then be stopped as one process group.
-        # Five steps above the lab command's own priority (which a lane's nice lowers): a
-        # guest's timers - VRRP adverts every 0.2 s, keepalived's checks - then run on time
-        # while the controller's Python on the same cores waits (measured at equal priority,
-        # under a load of 8: the backup router took over for a moment seven times in three
-        # minutes, and held connections were reset).
         process = subprocess.Popen(in_netns(topo.HUB_NETNS, argv), stdin=subprocess.DEVNULL,
                                    stdout=console, stderr=subprocess.STDOUT,
-                                   start_new_session=True, preexec_fn=_raise_priority)
+                                   start_new_session=True)
     with open(pid_file(guest), "w", encoding="utf-8") as handle:
         handle.write(f"{process.pid}\n")
     return process.pid
